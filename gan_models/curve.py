@@ -1,0 +1,39 @@
+"""CurveGAN: the tutorials' "paint like the artist" GAN on 1-D curves.
+
+The artist paints curves sampled at ``points`` fixed x positions in [-1, 1] (a*x^2 with
+a ~ U[1, 2], or sine waves). G turns ``n_ideas`` random numbers into such a painting; D says how
+likely a painting is the artist's. Both are two-layer MLPs, exactly the tutorials' networks
+(D returns a logit; the tutorials' sigmoid is applied inside the loss, which is numerically safer).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .hub import GANModel
+
+
+class CurveGAN(GANModel, tags=["curvegan", "1d"]):
+    family = "curvegan"
+    usage = "curves = model.generate(64, seed=0)  # (64, points): y values on model.x_grid"
+
+    def __init__(self, n_ideas: int = 5, points: int = 15, hidden: int = 128):
+        super().__init__()
+        self.n_ideas, self.points, self.hidden = n_ideas, points, hidden
+        self.generator = nn.Sequential(nn.Linear(n_ideas, hidden), nn.ReLU(), nn.Linear(hidden, points))
+        self.discriminator = nn.Sequential(nn.Linear(points, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.register_buffer("x_grid", torch.linspace(-1, 1, points), persistent=False)
+
+    def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
+        return torch.randn(n, self.n_ideas, generator=self.seeded(seed)).to(self.device)
+
+    @torch.no_grad()
+    def generate(self, n: int, seed: int | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """(n, points) curve values on ``x_grid`` (not images, so not squashed to [0, 1])."""
+        noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)
+        return self.generator(noise).float()
+
+    def discriminate(self, curves: torch.Tensor) -> torch.Tensor:
+        """One logit per curve; sigmoid of it is D's probability that the artist painted it."""
+        return self.discriminator(curves).squeeze(1)

@@ -1,0 +1,61 @@
+"""CycleGAN (Zhu et al. 2017): unpaired translation A <-> B with cycle consistency."""
+
+from __future__ import annotations
+
+import torch
+
+from .blocks import PatchGAN, ResnetGenerator, eval_mode, images_in, init_weights
+from .hub import GANModel
+
+
+class CycleGAN(GANModel, tags=["cyclegan", "image-to-image"], paper_url="https://arxiv.org/abs/1703.10593"):
+    """``CycleGAN()`` is junyanz's 256 px ResNet-9 generator with the 70x70 PatchGAN (64 features).
+
+    Smaller set-ups by arguments, e.g. ``CycleGAN(image_size=28, channels=1, ngf=16, ndf=16,
+    n_blocks=6, n_layers_d=2)``. ``domain_a`` / ``domain_b`` name the two domains for the app.
+    """
+
+    family = "cyclegan"
+    usage = 'fakes = model.translate(images, direction="a2b")  # images (n, C, H, W) in [0, 1]'
+
+    def __init__(
+        self,
+        image_size: int = 256,
+        channels: int = 3,
+        ngf: int = 64,
+        ndf: int = 64,
+        n_blocks: int = 9,
+        n_layers_d: int = 3,
+        domain_a: str = "A",
+        domain_b: str = "B",
+    ):
+        super().__init__()
+        if image_size % 4:
+            raise ValueError(f"image_size must be a multiple of 4 (two down/up-samplings), got {image_size}")
+        self.image_size, self.channels = image_size, channels
+        self.domain_a, self.domain_b = domain_a, domain_b
+        self.generator_ab = ResnetGenerator(channels, channels, ngf, n_blocks)
+        self.generator_ba = ResnetGenerator(channels, channels, ngf, n_blocks)
+        self.discriminator_a = PatchGAN(channels, ndf, n_layers_d)
+        self.discriminator_b = PatchGAN(channels, ndf, n_layers_d)
+        init_weights(self)
+
+    def generator_for(self, direction: str):
+        if direction not in ("a2b", "b2a"):
+            raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
+        return self.generator_ab if direction == "a2b" else self.generator_ba
+
+    @torch.no_grad()
+    def translate(self, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
+        """Images (n, C, H, W) in [0, 1] of one domain -> the other domain, in [0, 1]."""
+        generator = self.generator_for(direction)
+        images = images_in(images, self.channels, self.image_size)
+        with eval_mode(generator):
+            return self.to_unit(generator(self.from_unit(images.to(self.device))))
+
+    @torch.no_grad()
+    def round_trip(self, images: torch.Tensor, direction: str = "a2b") -> tuple[torch.Tensor, torch.Tensor]:
+        """(translation, reconstruction): A -> B -> A (or B -> A -> B)."""
+        back = "b2a" if direction == "a2b" else "a2b"
+        fake = self.translate(images, direction)
+        return fake, self.translate(fake, back)

@@ -1,0 +1,266 @@
+"""Hub I/O shared by every model: the mixin settings, the model card, and safe loading.
+
+Every family subclasses :class:`GANModel`. Saving and pushing come from huggingface_hub's
+``PyTorchModelHubMixin``; loading is ours so that it is strict and explains itself:
+safetensors only (a pickle can run code when unpickled), and each way a checkpoint can be
+wrong raises a :class:`CheckpointError` that names the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+PICKLE_NAMES = ("pytorch_model.bin", "model.bin", "model.pt", "model.pth", "model.ckpt", "checkpoint.pt")
+
+MODEL_CARD_TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ title | default("gan-toolkit model", true) }}
+
+A **{{ family }}** model from [gan-toolkit](https://github.com/gan-toolkit/gan-toolkit){{ resolution_text }}.
+
+{{ description | default("", true) }}
+
+## Use
+
+```python
+import gan_models
+model = gan_models.load("{{ repo_hint | default("path/or/repo-id", true) }}")
+{{ usage }}
+```
+
+## Training
+
+{{ training | default("Not trained yet: these are the weights as constructed.", true) }}
+
+## Metrics
+
+{{ metrics | default("Not evaluated.", true) }}
+
+{{ samples | default("", true) }}
+"""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder that cannot be loaded; the message names the file and the fault."""
+
+
+class UnsafeCheckpointError(CheckpointError):
+    """Only a pickled checkpoint was found; we never unpickle."""
+
+
+class CorruptCheckpointError(CheckpointError):
+    """The safetensors file is truncated, corrupt, or not safetensors at all."""
+
+
+class WrongFamilyError(CheckpointError):
+    """config.json describes another model family (or no gan-toolkit model at all)."""
+
+
+class MissingFileError(CheckpointError, FileNotFoundError):
+    """config.json or model.safetensors is missing."""
+
+
+class ShapeMismatchError(CheckpointError):
+    """The tensors in the file do not match the architecture config.json describes."""
+
+
+class GANModel(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="gan-toolkit",
+    license="mit",
+    tags=["gan", "pytorch"],
+    repo_url="https://github.com/gan-toolkit/gan-toolkit",
+    model_card_template=MODEL_CARD_TEMPLATE,
+):
+    """Base class: Hub I/O, noise sampling and the [-1, 1] <-> [0, 1] conventions."""
+
+    family: str = "gan"
+    usage: str = "images = model.generate(16, seed=0)  # (16, C, H, W) in [0, 1]"
+
+    # -- conventions -------------------------------------------------------------------
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @staticmethod
+    def to_unit(x: torch.Tensor) -> torch.Tensor:
+        """Model space [-1, 1] -> image space [0, 1]."""
+        return ((x.float() + 1) / 2).clamp_(0, 1)
+
+    @staticmethod
+    def from_unit(x: torch.Tensor) -> torch.Tensor:
+        """Image space [0, 1] -> model space [-1, 1]."""
+        return x * 2 - 1
+
+    @staticmethod
+    def seeded(seed: int | None) -> torch.Generator | None:
+        """A CPU generator, so the same seed gives the same noise on every device."""
+        return None if seed is None else torch.Generator().manual_seed(int(seed))
+
+    # -- saving ------------------------------------------------------------------------
+    def save_pretrained(self, save_directory, *, weights_dtype: torch.dtype | None = None, **kwargs):
+        """Write config.json, model.safetensors and README.md.
+
+        ``weights_dtype=torch.float16`` halves the file (loading casts back to the model's dtype).
+        """
+        self._weights_dtype = weights_dtype
+        config = dict(self._hub_mixin_config or {})
+        config["family"] = self.family
+        kwargs.setdefault("config", config)
+        card = kwargs.pop("model_card_kwargs", None) or {}
+        kwargs["model_card_kwargs"] = {**self.model_card_defaults(), **card}
+        return super().save_pretrained(save_directory, **kwargs)
+
+    def push_to_hub(self, repo_id: str, **kwargs):
+        config = dict(self._hub_mixin_config or {})
+        config["family"] = self.family
+        kwargs.setdefault("config", config)
+        card = kwargs.pop("model_card_kwargs", None) or {}
+        kwargs["model_card_kwargs"] = {**self.model_card_defaults(), "repo_hint": repo_id, **card}
+        return super().push_to_hub(repo_id, **kwargs)
+
+    def model_card_defaults(self) -> dict[str, Any]:
+        size = getattr(self, "image_size", None)
+        return {
+            "family": self.family,
+            "title": f"{type(self).__name__}",
+            "resolution_text": f", {size}x{size} px" if size else "",
+            "usage": self.usage,
+        }
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        dtype = getattr(self, "_weights_dtype", None)
+        state = {}
+        for key, value in self.state_dict().items():
+            value = value.detach()
+            if dtype is not None and value.is_floating_point():
+                value = value.to(dtype)
+            state[key] = value.contiguous().cpu()
+        save_file(state, str(save_directory / WEIGHTS_NAME), metadata={"format": "pt", "family": self.family})
+
+    # -- loading -----------------------------------------------------------------------
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir,
+        force_download: bool,
+        local_files_only: bool,
+        token,
+        config: dict | None = None,
+        map_location: str = "cpu",
+        **model_kwargs,
+    ):
+        files = _resolve_files(model_id, revision, cache_dir, force_download, local_files_only, token)
+        if config is None:
+            config = read_config(files[CONFIG_NAME], model_id)
+        family = config.get("family")
+        if family != cls.family:
+            raise WrongFamilyError(
+                f"{files[CONFIG_NAME]}: config.json is for family {family!r}, not {cls.family!r} "
+                f"({cls.__name__}). Load it with gan_models.load(...) to get the right class."
+            )
+        model = cls(**model_kwargs)
+        load_weights(model, files[WEIGHTS_NAME])
+        model.to(map_location)
+        model.eval()
+        return model
+
+
+def _resolve_files(model_id, revision, cache_dir, force_download, local_files_only, token) -> dict[str, Path]:
+    """Local folder or Hub repo id -> paths of config.json and model.safetensors."""
+    if os.path.isdir(model_id):
+        folder = Path(model_id)
+        found = {name: folder / name for name in (CONFIG_NAME, WEIGHTS_NAME)}
+        if not found[WEIGHTS_NAME].exists():
+            pickles = [p for p in PICKLE_NAMES if (folder / p).exists()]
+            if pickles:
+                raise UnsafeCheckpointError(
+                    f"{folder / pickles[0]}: this is a pickled PyTorch checkpoint. gan-toolkit loads "
+                    f"only safetensors ({WEIGHTS_NAME}) because unpickling can run arbitrary code. If you "
+                    "trust the file, convert it: `safetensors.torch.save_file(torch.load(path, "
+                    f"weights_only=True), '{WEIGHTS_NAME}')`."
+                )
+        for path in found.values():
+            if not path.exists():
+                raise MissingFileError(f"{path}: missing. A saved model folder holds {CONFIG_NAME} and {WEIGHTS_NAME}.")
+        return found
+    if os.path.exists(model_id):
+        raise CheckpointError(f"{model_id}: is a file; pass the folder that holds {CONFIG_NAME} and {WEIGHTS_NAME}.")
+    found = {}
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        found[name] = Path(
+            hf_hub_download(
+                repo_id=model_id,
+                filename=name,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                local_files_only=local_files_only,
+                token=token,
+            )
+        )
+    return found
+
+
+def read_config(path: str | Path, source: str | None = None) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: missing. A saved model folder holds {CONFIG_NAME} and {WEIGHTS_NAME}.")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path}: not valid JSON ({err}).") from err
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got {type(config).__name__}.")
+    return config
+
+
+def load_weights(model: nn.Module, path: str | Path) -> None:
+    """Strictly copy a safetensors file into ``model``; every fault names the file."""
+    path = Path(path)
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as err:
+        head = path.read_bytes()[:2] if path.exists() else b""
+        hint = " It looks like a pickle/zip (torch.save) file renamed." if head in (b"PK", b"\x80\x02") else ""
+        raise CorruptCheckpointError(
+            f"{path}: not a readable safetensors file (truncated or corrupt: {err}).{hint} "
+            "Re-download or re-save the model."
+        ) from err
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
+             for k in own.keys() & state.keys() if state[k].shape != own[k].shape]
+    if missing or unexpected or wrong:
+        parts = []
+        if wrong:
+            parts.append(f"{len(wrong)} shape mismatch(es), e.g. {'; '.join(sorted(wrong)[:3])}")
+        if missing:
+            parts.append(f"{len(missing)} missing tensor(s), e.g. {', '.join(missing[:3])}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected tensor(s), e.g. {', '.join(unexpected[:3])}")
+        raise ShapeMismatchError(
+            f"{path}: does not match the architecture in config.json: {'; '.join(parts)}. "
+            "Was the file saved by a model with other settings?"
+        )
+    with torch.no_grad():
+        for key, value in own.items():
+            value.copy_(state[key])

@@ -1,0 +1,119 @@
+"""StackGAN-style two-stage GAN (Zhang et al. 2017), conditioned on class labels.
+
+Stage I draws a rough low-resolution image from noise and the condition; stage II reads that
+image and the condition again and paints it at 4x the resolution, fixing details stage I missed.
+As in StackGAN, the condition goes through Conditioning Augmentation: the embedding gives a
+Gaussian (mu, sigma) and G sees a sample from it, which smooths the condition space (a KL term
+keeps it near N(0, I)). Class labels stand in for StackGAN's text embeddings.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .blocks import ClassEmbedding, DCGANDiscriminator, dcgan_generator, eval_mode, init_weights
+from .hub import GANModel
+
+STACKGAN_SIZES = (32, 64, 128, 256)
+
+
+class ConditioningAugmentation(nn.Module):
+    """label -> (c, mu, logvar) with c ~ N(mu, exp(logvar))."""
+
+    def __init__(self, num_classes: int, cond_dim: int):
+        super().__init__()
+        self.embedding = ClassEmbedding(num_classes, cond_dim * 2)
+        self.cond_dim = cond_dim
+
+    def forward(self, labels: torch.Tensor, eps: torch.Tensor | None = None):
+        mu, logvar = self.embedding(labels).chunk(2, dim=1)
+        eps = torch.randn_like(mu) if eps is None else eps
+        return mu + eps * torch.exp(0.5 * logvar), mu, logvar
+
+
+class StageTwoGenerator(nn.Module):
+    """Low-res image + condition -> image at 4x the resolution (encode, join, residuals, upsample x3)."""
+
+    def __init__(self, channels: int, cond_dim: int, ngf: int, n_res: int = 2):
+        super().__init__()
+        def conv_bn_relu(cin, cout, stride=1):
+            k = 4 if stride == 2 else 3
+            return [nn.Conv2d(cin, cout, k, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+
+        self.encode = nn.Sequential(nn.Conv2d(channels, ngf, 3, 1, 1), nn.ReLU(True), *conv_bn_relu(ngf, ngf * 2, 2))
+        self.join = nn.Sequential(*conv_bn_relu(ngf * 2 + cond_dim, ngf * 2))
+        self.residual = nn.ModuleList(nn.Sequential(*conv_bn_relu(ngf * 2, ngf * 2), nn.Conv2d(ngf * 2, ngf * 2, 3, 1, 1, bias=False),
+                                                    nn.BatchNorm2d(ngf * 2)) for _ in range(n_res))
+        up: list[nn.Module] = []
+        width = ngf * 2
+        for _ in range(3):  # r/2 -> 4r
+            up += [nn.Upsample(scale_factor=2, mode="nearest"), *conv_bn_relu(width, max(width // 2, ngf // 2))]
+            width = max(width // 2, ngf // 2)
+        self.upsample = nn.Sequential(*up, nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh())
+
+    def forward(self, low_res: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        h = self.encode(low_res)
+        h = self.join(torch.cat([h, c[:, :, None, None].expand(-1, -1, *h.shape[-2:])], 1))
+        for block in self.residual:
+            h = torch.relu(h + block(h))
+        return self.upsample(h)
+
+
+class StackGAN(GANModel, tags=["stackgan", "conditional"], paper_url="https://arxiv.org/abs/1612.03242"):
+    """Stage I at ``image_size // 4`` px, stage II at ``image_size`` px (32, 64, 128 or 256)."""
+
+    family = "stackgan"
+    usage = "images = model.generate(10, seed=0, label=list(range(10)))  # stage II; stage=1 for stage I"
+
+    def __init__(
+        self,
+        image_size: int = 64,
+        channels: int = 3,
+        nz: int = 100,
+        num_classes: int = 10,
+        cond_dim: int = 64,
+        ngf: int = 64,
+        ndf: int = 64,
+        class_names: list[str] | None = None,
+    ):
+        super().__init__()
+        if image_size not in STACKGAN_SIZES:
+            raise ValueError(f"image_size must be one of {STACKGAN_SIZES}, got {image_size}")
+        self.image_size, self.channels, self.nz, self.num_classes = image_size, channels, nz, num_classes
+        self.condition, self.class_names = "class", class_names
+        self.low_size = image_size // 4
+        self.conditioning = ConditioningAugmentation(num_classes, cond_dim)
+        self.generator_1 = dcgan_generator(nz + cond_dim, self.low_size, channels, ngf)
+        self.generator_2 = StageTwoGenerator(channels, cond_dim, ngf)
+        self.discriminator_1 = DCGANDiscriminator(self.low_size, channels, ndf)
+        self.discriminator_1.embedding = ClassEmbedding(num_classes, self.discriminator_1.feature_width)
+        self.discriminator_2 = DCGANDiscriminator(image_size, channels, ndf)
+        self.discriminator_2.embedding = ClassEmbedding(num_classes, self.discriminator_2.feature_width)
+        init_weights(self)
+
+    def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
+        """Noise for z and for Conditioning Augmentation's eps, drawn together: (n, nz + cond_dim)."""
+        return torch.randn(n, self.nz + self.conditioning.cond_dim, generator=self.seeded(seed)).to(self.device)
+
+    def forward(self, noise: torch.Tensor, labels: torch.Tensor):
+        """-> (stage I image, stage II image, mu, logvar), images in [-1, 1]."""
+        z, eps = noise[:, : self.nz], noise[:, self.nz :]
+        c, mu, logvar = self.conditioning(labels.to(noise.device), eps)
+        low = self.generator_1(torch.cat([z, c], 1)[:, :, None, None])
+        high = self.generator_2(low, c)
+        return low, high, mu, logvar
+
+    @torch.no_grad()
+    def generate(self, n: int, seed: int | None = None, noise=None, label=None, stage: int = 2) -> torch.Tensor:
+        if stage not in (1, 2):
+            raise ValueError(f"stage must be 1 or 2, got {stage}")
+        labels = torch.arange(n) % self.num_classes if label is None else torch.as_tensor(label).long()
+        if labels.dim() == 0:
+            labels = labels.expand(n)
+        if labels.shape != (n,):
+            raise ValueError(f"label must be one value or {n} values, got shape {tuple(labels.shape)}")
+        noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)
+        with eval_mode(self.generator_1, self.generator_2, self.conditioning):
+            low, high, _, _ = self(noise, labels.to(self.device))
+        return self.to_unit(low if stage == 1 else high)

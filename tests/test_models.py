@@ -1,0 +1,270 @@
+"""gan_models: shapes, ranges, reference parameter counts, Hub round trips and safe loading."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+import gan_models
+from gan_models import (
+    DCGAN,
+    VAE,
+    ConditionalGAN,
+    CorruptCheckpointError,
+    CurveGAN,
+    CycleGAN,
+    MissingFileError,
+    Pix2Pix,
+    ShapeMismatchError,
+    StackGAN,
+    UnsafeCheckpointError,
+    WrongFamilyError,
+)
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_reference_parameter_counts():
+    dcgan = DCGAN()
+    assert (dcgan.image_size, dcgan.channels, dcgan.nz) == (64, 3, 100)
+    assert n_params(dcgan.generator) == 3_576_704  # pytorch/examples netG
+    assert n_params(dcgan.discriminator) == 2_765_568  # pytorch/examples netD
+    cycle = CycleGAN()
+    assert n_params(cycle.generator_ab) == n_params(cycle.generator_ba) == 11_378_179  # junyanz resnet_9blocks
+    assert n_params(cycle.discriminator_a) == n_params(cycle.discriminator_b) == 2_764_737  # 70x70 PatchGAN
+
+
+@pytest.mark.parametrize("size", [28, 32, 64, 128])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_dcgan_shapes_and_range(size, channels):
+    model = DCGAN(image_size=size, channels=channels, ngf=8, ndf=8)
+    images = model.generate(3, seed=0)
+    assert images.shape == (3, channels, size, size)
+    assert images.dtype == torch.float32
+    assert 0 <= images.min() and images.max() <= 1
+    assert images.std() > 0
+    logits = model.discriminator(images * 2 - 1)
+    assert logits.shape == (3,)
+
+
+def test_dcgan_rejects_unsupported_size():
+    with pytest.raises(ValueError, match="image_size=48 is not supported"):
+        DCGAN(image_size=48)
+
+
+def test_generate_is_deterministic_per_seed_and_keeps_train_mode():
+    model = DCGAN(image_size=32, channels=1, ngf=8, ndf=8).train()
+    a, b, c = model.generate(4, seed=7), model.generate(4, seed=7), model.generate(4, seed=8)
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+    assert model.generator.training  # generate() borrows eval mode and gives it back
+
+
+def test_curvegan_shapes():
+    model = CurveGAN()
+    curves = model.generate(5, seed=0)
+    assert curves.shape == (5, 15)
+    assert model.discriminate(curves).shape == (5,)
+    assert torch.allclose(model.x_grid[[0, -1]], torch.tensor([-1.0, 1.0]))
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+def test_class_conditional_gan(size):
+    model = ConditionalGAN(image_size=size, channels=1, ngf=8, ndf=8)
+    images = model.generate(10, seed=0, label=list(range(10)))
+    assert images.shape == (10, 1, size, size) and 0 <= images.min() and images.max() <= 1
+    # the label changes the image for the same noise
+    assert not torch.equal(model.generate(1, seed=0, label=1), model.generate(1, seed=0, label=2))
+    logits = model.discriminator(images * 2 - 1, torch.arange(10))
+    assert logits.shape == (10,)
+    with pytest.raises(ValueError, match=r"label must be in \[0, 9\]"):
+        model.generate(1, seed=0, label=10)
+    with pytest.raises(ValueError, match="pass label=..., not age=..."):
+        model.generate(1, seed=0, age=30)
+    with pytest.raises(ValueError, match="conditional: pass the label"):
+        model.discriminator(images)
+
+
+def test_age_conditional_gan_is_smooth_in_age():
+    model = ConditionalGAN(image_size=64, channels=3, condition="age", ngf=8, ndf=8)
+    strip = model.generate(5, seed=3, age=[10, 30, 30.5, 50, 80], noise=model.sample_noise(1, 3).repeat(5, 1))
+    assert strip.shape == (5, 3, 64, 64)
+    near = (strip[1] - strip[2]).abs().mean()
+    far = (strip[1] - strip[4]).abs().mean()
+    assert 0 < near < far  # half a year changes less than fifty years
+    emb = model.g_embedding(torch.tensor([35.0, 40.0, 45.0]))
+    assert torch.allclose(emb[1], (emb[0] + emb[2]) / 2, atol=1e-6)  # interpolation between anchors
+
+
+@pytest.mark.parametrize("size,channels,blocks", [(256, 3, 9), (64, 3, 6), (28, 1, 6), (32, 1, 6)])
+def test_cyclegan_translate(size, channels, blocks):
+    model = CycleGAN(image_size=size, channels=channels, ngf=8, ndf=8, n_blocks=blocks)
+    images = torch.rand(2, channels, size, size)
+    for direction in ("a2b", "b2a"):
+        out = model.translate(images, direction=direction)
+        assert out.shape == images.shape and 0 <= out.min() and out.max() <= 1
+    fake, rec = model.round_trip(images)
+    assert fake.shape == rec.shape == images.shape
+    assert model.discriminator_a(images).dim() == 4  # a map of patch logits
+    with pytest.raises(ValueError, match="direction must be 'a2b' or 'b2a'"):
+        model.translate(images, direction="up")
+    with pytest.raises(ValueError, match=f"must have {channels} channel"):
+        model.translate(torch.rand(1, channels + 1, size, size))
+
+
+@pytest.mark.parametrize("size", [32, 64, 256])
+def test_pix2pix_translate(size):
+    model = Pix2Pix(image_size=size, in_channels=1, out_channels=3, ngf=8, ndf=8)
+    out = model.translate(torch.rand(2, 1, size, size))
+    assert out.shape == (2, 3, size, size) and 0 <= out.min() and out.max() <= 1
+    assert model.discriminator(torch.rand(2, 4, size, size)).dim() == 4
+    with pytest.raises(ValueError, match="one way only"):
+        model.translate(torch.rand(1, 1, size, size), direction="b2a")
+    with pytest.raises(ValueError, match="power of two"):
+        Pix2Pix(image_size=28)
+
+
+def test_pix2pix_and_cyclegan_share_one_patchgan():
+    from gan_models.blocks import PatchGAN
+
+    assert type(Pix2Pix().discriminator) is PatchGAN is type(CycleGAN().discriminator_a)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_stackgan_two_stages(size):
+    model = StackGAN(image_size=size, channels=3, ngf=8, ndf=8)
+    low = model.generate(4, seed=0, stage=1)
+    high = model.generate(4, seed=0, stage=2)
+    assert low.shape == (4, 3, size // 4, size // 4)
+    assert high.shape == (4, 3, size, size)
+    assert 0 <= high.min() and high.max() <= 1
+    assert model.discriminator_1(low * 2 - 1, torch.arange(4)).shape == (4,)
+    assert model.discriminator_2(high * 2 - 1, torch.arange(4)).shape == (4,)
+
+
+@pytest.mark.parametrize("size,channels", [(28, 1), (32, 1), (64, 3)])
+def test_vae(size, channels):
+    model = VAE(image_size=size, channels=channels, nf=8, latent_dim=16)
+    assert model.generate(3, seed=0).shape == (3, channels, size, size)
+    rec = model.reconstruct(torch.rand(2, channels, size, size))
+    assert rec.shape == (2, channels, size, size) and 0 <= rec.min() and rec.max() <= 1
+    out, mu, logvar = model(torch.rand(2, channels, size, size) * 2 - 1)
+    assert mu.shape == logvar.shape == (2, 16)
+
+
+SMALL = {
+    CurveGAN: {},
+    DCGAN: {"image_size": 32, "channels": 1, "ngf": 8, "ndf": 8},
+    ConditionalGAN: {"image_size": 32, "channels": 1, "ngf": 8, "ndf": 8, "class_names": list("abcdefghij")},
+    CycleGAN: {"image_size": 32, "channels": 1, "ngf": 8, "ndf": 8, "n_blocks": 2, "domain_a": "x"},
+    Pix2Pix: {"image_size": 32, "in_channels": 1, "out_channels": 1, "ngf": 8, "ndf": 8},
+    StackGAN: {"image_size": 32, "channels": 1, "ngf": 8, "ndf": 8},
+    VAE: {"image_size": 32, "channels": 1, "nf": 8, "latent_dim": 8},
+}
+
+
+def sample(model):
+    if hasattr(model, "generate"):
+        return model.generate(3, seed=11)
+    size = model.image_size
+    images = torch.rand(3, getattr(model, "channels", getattr(model, "in_channels", 1)), size, size,
+                        generator=torch.Generator().manual_seed(0))
+    return model.translate(images)
+
+
+@pytest.mark.parametrize("cls", list(SMALL), ids=lambda c: c.__name__)
+def test_save_load_round_trip_is_exact(cls, tmp_path):
+    torch.manual_seed(0)
+    model = cls(**SMALL[cls]).eval()
+    for p in model.parameters():  # make the weights non-trivial so the test can fail
+        p.data.add_(torch.randn_like(p) * 0.01)
+    model.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["family"] == cls.family
+    for key, value in SMALL[cls].items():
+        assert config[key] == value  # every constructor argument is recorded
+
+    for loaded in (cls.from_pretrained(tmp_path), gan_models.load(tmp_path)):
+        assert type(loaded) is cls
+        a, b = model.state_dict(), loaded.state_dict()
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a)
+        assert torch.equal(sample(model), sample(loaded))
+
+    card = (tmp_path / "README.md").read_text()
+    assert "library_name: gan-toolkit" in card and "- gan" in card and f"- {cls.family}" in card
+    assert "license: mit" in card and "gan_models.load" in card
+
+
+def test_fp16_storage_halves_the_file_and_loads_close(tmp_path):
+    model = DCGAN(image_size=32, channels=1, ngf=16, ndf=16)
+    model.save_pretrained(tmp_path / "fp32")
+    model.save_pretrained(tmp_path / "fp16", weights_dtype=torch.float16)
+    size32 = (tmp_path / "fp32/model.safetensors").stat().st_size
+    size16 = (tmp_path / "fp16/model.safetensors").stat().st_size
+    assert size16 < 0.55 * size32
+    loaded = gan_models.load(tmp_path / "fp16")
+    assert next(loaded.parameters()).dtype == torch.float32
+    assert (loaded.generate(2, seed=0) - model.eval().generate(2, seed=0)).abs().max() < 1e-2
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = DCGAN(image_size=32, channels=1, ngf=8, ndf=8)
+    folder = tmp_path / "model"
+    model.save_pretrained(folder)
+    return folder
+
+
+def test_pickled_checkpoint_is_refused(saved):
+    state = DCGAN(image_size=32, channels=1, ngf=8, ndf=8).state_dict()
+    (saved / "model.safetensors").unlink()
+    torch.save(state, saved / "pytorch_model.bin")
+    with pytest.raises(UnsafeCheckpointError, match=r"pytorch_model\.bin: this is a pickled PyTorch checkpoint"):
+        gan_models.load(saved)
+
+
+def test_pickle_renamed_to_safetensors_is_refused(saved):
+    torch.save({"x": torch.zeros(1)}, saved / "model.safetensors")
+    with pytest.raises(CorruptCheckpointError, match="model.safetensors: not a readable safetensors file"):
+        gan_models.load(saved)
+
+
+def test_truncated_checkpoint(saved):
+    path = saved / "model.safetensors"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CorruptCheckpointError, match="truncated or corrupt"):
+        gan_models.load(saved)
+
+
+def test_config_of_another_family(saved):
+    with pytest.raises(WrongFamilyError, match="config.json is for family 'dcgan', not 'cyclegan'"):
+        CycleGAN.from_pretrained(saved)
+    config = json.loads((saved / "config.json").read_text())
+    config["family"] = "transformer"
+    (saved / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WrongFamilyError, match="family 'transformer', which is not a gan-toolkit model"):
+        gan_models.load(saved)
+
+
+@pytest.mark.parametrize("name", ["config.json", "model.safetensors"])
+def test_missing_file(saved, name):
+    (saved / name).unlink()
+    with pytest.raises(MissingFileError, match=f"{name}: missing"):
+        DCGAN.from_pretrained(saved)
+
+
+def test_shape_mismatch(saved, tmp_path):
+    DCGAN(image_size=32, channels=1, ngf=16, ndf=8).save_pretrained(tmp_path / "wide")
+    shutil.copy(tmp_path / "wide/model.safetensors", saved / "model.safetensors")
+    with pytest.raises(ShapeMismatchError, match=r"model.safetensors: does not match .* shape mismatch"):
+        gan_models.load(saved)
+
+
+def test_missing_folder_offline_names_it(tmp_path):
+    with pytest.raises(Exception, match="no-such-user/no-such-model|offline|connect|not found"):
+        gan_models.load("no-such-user/no-such-model")
