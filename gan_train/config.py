@@ -1,0 +1,165 @@
+"""Training configuration: one dataclass, readable from YAML/JSON, overridable by flags.
+
+Every field's ``help`` doubles as the ``--help`` text, so the command line and the config file
+always describe the same options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FAMILIES = ("curvegan", "dcgan", "cgan", "cyclegan", "pix2pix", "stackgan", "vae")
+PRECISIONS = ("no", "fp16", "bf16")
+SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "constant_then_linear")
+
+
+class ConfigError(ValueError):
+    """A bad option or config file; the message says which and what is allowed."""
+
+
+def opt(default, help: str, **extra):
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass
+class TrainConfig:
+    # what to train on what
+    model: str = opt("dcgan", f"model family: {', '.join(FAMILIES)}")
+    data: str = opt("mnist", "data source (see `gan_train data list`) or imagefolder:PATH, utkface:PATH, ...")
+    # how long and how fast
+    steps: int = opt(2000, "number of training iterations (one D and one G update each)")
+    batch_size: int = opt(64, "images per process per step")
+    lr: float = opt(2e-4, "learning rate of the generator (and of D unless --lr-d)")
+    lr_d: float | None = opt(None, "learning rate of the discriminator (default: --lr)")
+    beta1: float = opt(0.5, "Adam beta1 (0.5 as in DCGAN)")
+    beta2: float = opt(0.999, "Adam beta2")
+    lr_scheduler: str = opt("constant", f"learning-rate schedule: {', '.join(SCHEDULERS)}")
+    warmup_steps: int = opt(0, "warm-up steps of the schedule")
+    loss: str | None = opt(None, "adversarial loss: minimax, nonsaturating, lsgan, hinge, wgan-gp (default: the family's)")
+    n_critic: int = opt(1, "D updates per G update (5 is usual for wgan-gp)")
+    gp_weight: float = opt(10.0, "gradient-penalty weight for wgan-gp")
+    r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
+    mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
+    seed: int = opt(0, "random seed (data order, noise, initialisation)")
+    # the model's shape (None = from the data)
+    image_size: int | None = opt(None, "image size in px (default: the data's; 28/32/64/128/256)")
+    channels: int | None = opt(None, "image channels, 1 or 3 (default: the data's)")
+    nz: int = opt(100, "noise size (CurveGAN: --n-ideas)")
+    ngf: int = opt(64, "generator width")
+    ndf: int = opt(64, "discriminator width")
+    n_ideas: int = opt(5, "CurveGAN: noise size ('ideas' of the painter)")
+    hidden: int = opt(128, "CurveGAN: hidden units")
+    n_blocks: int = opt(9, "CycleGAN: ResNet blocks in each generator (6 or 9)")
+    n_layers_d: int = opt(3, "CycleGAN/pix2pix: PatchGAN layers (3 = 70x70 patches)")
+    embed_dim: int = opt(50, "conditional GAN: condition embedding size in G")
+    latent_dim: int = opt(100, "VAE: latent size")
+    lambda_cycle: float = opt(10.0, "CycleGAN: cycle-consistency weight (L1)")
+    lambda_identity: float = opt(0.5, "CycleGAN: identity weight, times lambda_cycle")
+    lambda_l1: float = opt(100.0, "pix2pix: L1 weight")
+    pool_size: int = opt(50, "CycleGAN: image pool size for D (0 = off)")
+    kl_weight: float = opt(1.0, "VAE / StackGAN: KL weight")
+    # the EMA generator
+    ema_decay: float = opt(0.999, "EMA decay of the generator copy used for samples and the saved model (0 = off)")
+    # outputs
+    output_dir: str | None = opt(None, "where checkpoints, logs, samples and the final model go (default: runs/MODEL-DATA)")
+    resume: str | None = opt(None, "resume from 'latest' (in --output-dir) or a checkpoint folder")
+    checkpoint_every: int = opt(500, "save a resumable checkpoint every N steps (0 = only at the end)")
+    keep_checkpoints: int = opt(2, "how many checkpoints to keep")
+    sample_every: int = opt(500, "write a sample grid every N steps (0 = only at the end)")
+    num_samples: int = opt(64, "images in the sample grid")
+    log_every: int = opt(50, "log losses every N steps (also how often NaNs are checked)")
+    push_to_hub: str | None = opt(None, "push the final model to this Hub repo id")
+    hub_private: bool = opt(False, "create the Hub repo as private")
+    weights_dtype: str = opt("fp32", "dtype of the saved weights: fp32 or fp16 (half the size)")
+    # data loading
+    num_workers: int = opt(0, "DataLoader worker processes")
+    limit: int | None = opt(None, "use only the first N training items (quick runs, tests)")
+    # speed (see docs/PERFORMANCE.md); 'auto' = on for CUDA, off for CPU
+    channels_last: str = opt("auto", "channels_last memory format: auto, on, off")
+    compile: str = opt("off", "torch.compile the networks: off, on, max (max-autotune)")
+    fused_adam: str = opt("auto", "fused Adam kernels: auto, on, off")
+    cudnn_benchmark: bool = opt(True, "let cuDNN pick the fastest convolution algorithms (CUDA)")
+    tf32: bool = opt(True, "allow TF32 matmuls/convolutions in fp32 (CUDA)")
+    tracker: str = opt("tensorboard", "logging backend for Accelerate's trackers: tensorboard or none")
+    progress: bool = opt(True, "show a progress bar")
+
+    def __post_init__(self):
+        self.validate()
+
+    # -- checks ------------------------------------------------------------------------
+    def validate(self) -> None:
+        def one_of(name, allowed):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(map(str, allowed))}, got {value!r}")
+
+        one_of("model", FAMILIES)
+        one_of("mixed_precision", PRECISIONS)
+        one_of("lr_scheduler", SCHEDULERS)
+        one_of("weights_dtype", ("fp32", "fp16"))
+        one_of("channels_last", ("auto", "on", "off"))
+        one_of("compile", ("off", "on", "max"))
+        one_of("fused_adam", ("auto", "on", "off"))
+        one_of("tracker", ("tensorboard", "none"))
+        if self.loss is not None:
+            from .losses import LOSSES
+
+            one_of("loss", LOSSES)
+        for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        for name in ("lr", "lr_d"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {value}")
+        if not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
+        if self.channels not in (None, 1, 3):
+            raise ConfigError(f"--channels must be 1 or 3, got {self.channels}")
+
+    # -- I/O ---------------------------------------------------------------------------
+    @property
+    def out(self) -> Path:
+        name = f"{self.model}-{self.data.replace(':', '_').replace('/', '_').replace('~', '-')}"
+        return Path(self.output_dir or Path("runs") / name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides) -> TrainConfig:
+        return cls.from_dict({**read_config_file(path), **overrides})
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k.replace("-", "_"): v for k, v in values.items()}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown option(s) {', '.join(unknown)}; see `gan_train --help`")
+        return cls(**values)
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        values = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"config file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {err}") from err
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of option: value, got {type(values).__name__}")
+    return values

@@ -1,0 +1,419 @@
+"""The one training loop, for every family, on CPU, one GPU or many (Accelerate).
+
+Read it top to bottom: ``Trainer.__init__`` sets up (data, model, optimizers, EMA, Accelerate),
+``train_step`` is one iteration (D then G, or G then D for CycleGAN), ``steps`` runs iterations
+and yields what happened (the app drives this live), ``train`` adds checkpoints, logs, sample
+grids and the final save/push.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, set_seed
+from diffusers.optimization import get_scheduler
+from diffusers.training_utils import EMAModel
+from torch.optim.lr_scheduler import ConstantLR, LinearLR, SequentialLR
+
+from .batches import BatchStream
+from .config import ConfigError, TrainConfig
+from .objectives import OBJECTIVES, build_model
+from .samples import curve_plot, image_grid, save_png, scatter_plot
+
+SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different steps compare
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; the message names the step and the loss."""
+
+
+@dataclass
+class StepState:
+    """What one iteration did. Values are tensors (no host sync); ``floats()`` converts."""
+
+    step: int
+    losses: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def floats(self) -> dict[str, float]:
+        keys = list(self.losses)
+        values = torch.stack([self.losses[k].detach().float().cpu() for k in keys]).tolist() if keys else []
+        return {"step": self.step, **dict(zip(keys, values))}
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, dataset=None, accelerator: Accelerator | None = None):
+        self.config = config
+        self.out = config.out
+        if config.mixed_precision == "fp16" and not torch.cuda.is_available():
+            raise ConfigError("--mixed-precision fp16 needs a CUDA GPU (its loss scaler is CUDA-only); "
+                              "use bf16, which needs no scaler and runs on CPU too")
+        self.accelerator = accelerator or Accelerator(
+            mixed_precision=config.mixed_precision,
+            log_with=None if config.tracker == "none" else config.tracker,
+            project_config=ProjectConfiguration(project_dir=str(self.out), logging_dir=str(self.out / "logs")),
+            # D runs twice per step (real, fake): BatchNorm buffers must not be re-broadcast in between
+            kwargs_handlers=[DistributedDataParallelKwargs(broadcast_buffers=False)],
+        )
+        acc = self.accelerator
+        self.device = acc.device
+        self._speed_settings()
+
+        # data and model (the same initial weights on every process; DDP also broadcasts them)
+        set_seed(config.seed)
+        if dataset is None:
+            from .data import load_dataset
+
+            dataset = load_dataset(config.data, image_size=config.image_size, channels=config.channels,
+                                   split="train", limit=config.limit)
+        self.dataset = dataset
+        self.model = build_model(config, dataset)
+        self.objective = OBJECTIVES[config.model](self.model, config)
+        obj = self.objective
+        if self._use("channels_last"):
+            self.model.to(memory_format=torch.channels_last)
+
+        # optimizers and schedules, one pair per side
+        fused = self._use("fused_adam")
+        adam = {"betas": (config.beta1, config.beta2), **({"fused": True} if fused else {})}
+        self.opt_g = torch.optim.Adam(obj.g_part.parameters(), lr=config.lr, **adam)
+        self.sched_g = self._scheduler(self.opt_g)
+        prepared = [obj.g_part, self.opt_g, self.sched_g]
+        if obj.has_discriminator:
+            self.opt_d = torch.optim.Adam(obj.d_part.parameters(), lr=config.lr_d or config.lr, **adam)
+            self.sched_d = self._scheduler(self.opt_d)
+            prepared += [obj.d_part, self.opt_d, self.sched_d]
+        prepared = acc.prepare(*prepared)
+        obj.g, self.opt_g, self.sched_g = prepared[:3]
+        if obj.has_discriminator:
+            obj.d, self.opt_d, self.sched_d = prepared[3:]
+        if config.compile != "off":
+            mode = "max-autotune-no-cudagraphs" if config.compile == "max" else None
+            for module in self.model.children():
+                module.compile(mode=mode)
+
+        # the EMA generator: samples and the saved model use it
+        self.ema = None
+        if config.ema_decay > 0:
+            self.ema = EMAModel(obj.ema_modules().parameters(), decay=config.ema_decay, foreach=True)
+            self.ema.to(self.device)
+            acc.register_for_checkpointing(self.ema)
+        for extra in getattr(obj, "checkpoint_objects", list)():
+            acc.register_for_checkpointing(extra)
+
+        # noise differs per process from here on (data is split by BatchStream)
+        set_seed(config.seed + 1 + acc.process_index)
+        self.step = 0
+        self.stream = BatchStream(dataset, config.batch_size, config.seed, acc.process_index, acc.num_processes,
+                                  config.num_workers)
+        self._batches = None
+        self.fixed = self._fixed_inputs()
+
+    # -- set-up helpers ----------------------------------------------------------------
+    def _use(self, option: str) -> bool:
+        value = getattr(self.config, option)
+        return value == "on" or (value == "auto" and self.device.type == "cuda")
+
+    def _speed_settings(self):
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = self.config.cudnn_benchmark
+            torch.backends.cuda.matmul.allow_tf32 = self.config.tf32
+            torch.backends.cudnn.allow_tf32 = self.config.tf32
+
+    def _scheduler(self, optimizer):
+        c = self.config
+        if c.lr_scheduler == "constant_then_linear":  # CycleGAN: constant for half, then linearly to 0
+            half = c.steps // 2
+            return SequentialLR(optimizer, [ConstantLR(optimizer, 1.0, total_iters=half),
+                                            LinearLR(optimizer, 1.0, 0.0, total_iters=max(1, c.steps - half))], [half])
+        return get_scheduler(c.lr_scheduler, optimizer, num_warmup_steps=c.warmup_steps, num_training_steps=c.steps)
+
+    def _fixed_inputs(self):
+        """Fixed noise (or fixed input images) for the sample grids."""
+        n = self.config.num_samples
+        if self.dataset.kind in ("unpaired", "paired"):
+            k = min(8, len(self.dataset))
+            items = [self.dataset[i] for i in range(k)]
+            return {key: torch.stack([it[key] for it in items]) for key in ("image_a", "image_b")}
+        if self.dataset.kind in ("curve", "points"):
+            key = "curve" if self.dataset.kind == "curve" else "point"
+            real = torch.stack([self.dataset[i][key] for i in range(min(len(self.dataset), 256))])
+            return {"noise": self.model.sample_noise(256 if key == "point" else n, SAMPLE_SEED), "real": real}
+        return {"noise": self.model.sample_noise(n, SAMPLE_SEED)}
+
+    # -- one iteration -----------------------------------------------------------------
+    def next_batch(self) -> dict:
+        if self._batches is None:
+            self._batches = self.stream.from_step(self.step)
+        batch = next(self._batches)
+        return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def train_step(self, batch: dict | None = None, phases: tuple[str, ...] | None = None) -> StepState:
+        """One iteration: the objective's order of D and G updates (``phases`` limits it, for teaching)."""
+        batch = self.next_batch() if batch is None else batch
+        obj, acc, losses, cache = self.objective, self.accelerator, {}, {}
+        for phase in phases or obj.order:
+            if phase == "d" and obj.has_discriminator:
+                obj.d_part.requires_grad_(True)
+                for _ in range(self.config.n_critic):
+                    with acc.autocast():
+                        loss, logs = obj.d_loss(batch, cache)
+                    acc.backward(loss)
+                    self.opt_d.step()
+                    self.opt_d.zero_grad(set_to_none=True)
+                self.sched_d.step()
+                losses.update(d_loss=loss.detach(), **logs)
+            elif phase == "g":
+                if obj.has_discriminator:
+                    obj.d_part.requires_grad_(False)  # G's loss flows through D, D's weights stay put
+                with acc.autocast():
+                    loss, logs = obj.g_loss(batch, cache)
+                acc.backward(loss)
+                self.opt_g.step()
+                self.opt_g.zero_grad(set_to_none=True)
+                self.sched_g.step()
+                if self.ema is not None:
+                    self.ema.step(obj.ema_modules().parameters())
+                losses.update(g_loss=loss.detach(), **logs)
+        self.step += 1
+        if self.config.mixed_precision == "fp16":
+            self._count_skipped_steps()
+        return StepState(self.step, losses)
+
+    def steps(self, n: int):
+        """Run ``n`` iterations, yielding a :class:`StepState` after each (the app's live view)."""
+        for _ in range(n):
+            yield self.train_step()
+
+    def _count_skipped_steps(self):
+        """fp16's loss scaler skips an optimizer step when gradients overflow: never silently."""
+        skipped = [o for o in (self.opt_g, getattr(self, "opt_d", None)) if o is not None and o.step_was_skipped]
+        self.skipped_steps = getattr(self, "skipped_steps", 0) + len(skipped)
+        if self.skipped_steps and self.skipped_steps % 10 == 1:
+            self.accelerator.print(f"step {self.step}: fp16 loss scaler skipped {self.skipped_steps} optimizer "
+                                   "step(s) so far (gradient overflow); bf16 avoids this")
+
+    # -- the whole run -----------------------------------------------------------------
+    def train(self) -> Path:
+        """Train to ``config.steps`` with checkpoints, logs and samples; save (and push) the model."""
+        c, acc = self.config, self.accelerator
+        self.out.mkdir(parents=True, exist_ok=True)
+        if acc.is_main_process:
+            c.save(self.out / "config.yaml")
+        if c.resume:
+            self.resume(c.resume)
+        if c.tracker != "none":
+            acc.init_trackers("gan_train", config={k: v for k, v in c.to_dict().items() if v is not None})
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=c.steps, initial=self.step, disable=not (c.progress and acc.is_local_main_process),
+                   desc=f"{c.model} on {c.data}", dynamic_ncols=True)
+        pending: list[StepState] = []
+        started = time.time()
+        while self.step < c.steps:
+            pending.append(self.train_step())
+            bar.update(1)
+            at = self.step
+            due_ckpt = c.checkpoint_every and at % c.checkpoint_every == 0
+            if at % c.log_every == 0 or due_ckpt or at == c.steps:
+                means = self._flush(pending)  # the only host sync: checks NaNs before any checkpoint
+                pending = []
+                bar.set_postfix({k: f"{v:.3f}" for k, v in means.items() if k in ("d_loss", "g_loss", "d_real", "d_fake")})
+            if due_ckpt and at < c.steps:
+                self.save_checkpoint()
+            if c.sample_every and at % c.sample_every == 0:
+                self.write_samples()
+        bar.close()
+        self.elapsed = time.time() - started
+        self.save_checkpoint()
+        grid = self.write_samples()
+        model_dir = self.save_model(grid)
+        acc.wait_for_everyone()
+        acc.end_training()
+        return model_dir
+
+    def _flush(self, pending: list[StepState]) -> dict[str, float]:
+        rows = [s.floats() for s in pending]
+        for row in rows:
+            bad = {k: v for k, v in row.items() if k != "step" and not torch.isfinite(torch.tensor(v))}
+            if bad:
+                name, value = next(iter(bad.items()))
+                last = self.latest_checkpoint()
+                raise NonFiniteLossError(
+                    f"step {row['step']}: {name.replace('_', ' ')} is {value}. Training stopped. "
+                    + (f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; ")
+                    + "lower --lr, try --loss hinge or lsgan, or check the data for NaNs, then resume with --resume latest."
+                )
+        keys = [k for k in rows[-1] if k != "step"]
+        means = {k: sum(r[k] for r in rows if k in r) / sum(1 for r in rows if k in r) for k in keys}
+        self.last_losses = means
+        lrs = {"lr_g": self.sched_g.get_last_lr()[0]}
+        if self.objective.has_discriminator:
+            lrs["lr_d"] = self.sched_d.get_last_lr()[0]
+        if self.config.tracker != "none":
+            self.accelerator.log({**means, **lrs}, step=self.step)
+        return means
+
+    # -- checkpoints -------------------------------------------------------------------
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.out / "checkpoints"
+
+    def latest_checkpoint(self) -> Path | None:
+        pointer = self.checkpoint_dir / "latest"
+        if not pointer.exists():
+            return None
+        path = self.checkpoint_dir / pointer.read_text().strip()
+        return path if path.is_dir() else None
+
+    def save_checkpoint(self) -> Path:
+        """accelerator.save_state into a temporary folder, then an atomic rename and pointer
+        update: a crash mid-write never leaves a broken "latest". Keeps the newest few."""
+        acc, name = self.accelerator, f"step_{self.step:07d}"
+        tmp, final = self.checkpoint_dir / f".tmp-{name}", self.checkpoint_dir / name
+        if acc.is_main_process:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+        acc.wait_for_everyone()
+        acc.save_state(str(tmp))
+        if acc.is_main_process:
+            (tmp / "trainer_state.json").write_text(json.dumps({"step": self.step}))
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            pointer = self.checkpoint_dir / "latest.tmp"
+            pointer.write_text(name)
+            os.replace(pointer, self.checkpoint_dir / "latest")
+            done = sorted(p for p in self.checkpoint_dir.glob("step_*") if p.is_dir())
+            for old in done[: -self.config.keep_checkpoints]:
+                shutil.rmtree(old, ignore_errors=True)
+        acc.wait_for_everyone()
+        return final
+
+    def resume(self, where: str) -> None:
+        path = self.latest_checkpoint() if where == "latest" else Path(where)
+        if path is None:
+            if where == "latest":
+                self.accelerator.print(f"--resume latest: no checkpoint in {self.checkpoint_dir} yet, starting fresh")
+                return
+        if not (path / "trainer_state.json").is_file():
+            raise ConfigError(f"--resume {where}: {path} is not a gan_train checkpoint (no trainer_state.json)")
+        self.accelerator.load_state(str(path))
+        self.step = json.loads((path / "trainer_state.json").read_text())["step"]
+        self._batches = None
+        self.accelerator.print(f"resumed from {path} at step {self.step}")
+
+    # -- samples and the final model ---------------------------------------------------
+    def ema_weights(self):
+        """Context: the generator holds the EMA weights inside, its own weights outside."""
+        trainer = self
+
+        class _Swap:
+            def __enter__(self):
+                if trainer.ema is not None:
+                    params = list(trainer.objective.ema_modules().parameters())
+                    trainer.ema.store(params)
+                    trainer.ema.copy_to(params)
+
+            def __exit__(self, *exc):
+                if trainer.ema is not None:
+                    trainer.ema.restore(list(trainer.objective.ema_modules().parameters()))
+
+        return _Swap()
+
+    @torch.no_grad()
+    def sample_image(self):
+        """The current (EMA) model's picture of itself: a grid, a curve plot or a scatter."""
+        m, f = self.model, self.fixed
+        with self.ema_weights():
+            kind = self.dataset.kind
+            if kind == "curve":
+                return curve_plot(m.generate(len(f["noise"]), noise=f["noise"]), m.x_grid, f["real"])
+            if kind == "points":
+                return scatter_plot(m.generate(len(f["noise"]), noise=f["noise"]), f["real"])
+            if kind == "unpaired":
+                a, b = m.to_unit(f["image_a"]), m.to_unit(f["image_b"])
+                fake_b, rec_a = m.round_trip(a, "a2b")
+                fake_a, rec_b = m.round_trip(b, "b2a")
+                return image_grid(torch.cat([a, fake_b.cpu(), rec_a.cpu(), b, fake_a.cpu(), rec_b.cpu()]), nrow=len(a))
+            if kind == "paired":
+                a, b = f["image_a"], m.to_unit(f["image_b"])
+                fake = m.translate(m.to_unit(a)).cpu()
+                a_show = m.to_unit(a).expand(-1, b.shape[1], -1, -1) if a.shape[1] != b.shape[1] else m.to_unit(a)
+                return image_grid(torch.cat([a_show, fake, b]), nrow=len(a))
+            noise = f["noise"]
+            if self.config.model in ("cgan", "stackgan") and m.condition == "class":
+                k = m.num_classes
+                labels = torch.arange(len(noise)) % k
+                return image_grid(m.generate(len(noise), noise=noise, label=labels), nrow=k)
+            if self.config.model == "cgan":  # age: rows are identities, columns ages 10 .. 80
+                ages = torch.tensor([10.0, 20, 30, 40, 50, 60, 70, 80])
+                rows = noise[: max(1, len(noise) // len(ages))]
+                z = rows.repeat_interleave(len(ages), 0)
+                return image_grid(m.generate(len(z), noise=z, age=ages.repeat(len(rows))), nrow=len(ages))
+            return image_grid(m.generate(len(noise), noise=noise))
+
+    def write_samples(self) -> Path | None:
+        if not self.accelerator.is_main_process:
+            return None
+        image = self.sample_image()
+        path = save_png(image, self.out / "samples" / f"step_{self.step:07d}.png")
+        if self.config.tracker != "none":
+            import numpy as np
+
+            tracker = self.accelerator.get_tracker("tensorboard")
+            tracker.log_images({"samples": np.asarray(image)}, step=self.step, dataformats="HWC")
+        return path
+
+    def save_model(self, grid: Path | None) -> Path | None:
+        """save_pretrained (EMA generator) with a filled-in model card; push if asked."""
+        acc, c = self.accelerator, self.config
+        if not acc.is_main_process:
+            return None
+        model_dir = self.out / "model"
+        if model_dir.exists():
+            shutil.rmtree(model_dir)
+        model_dir.mkdir(parents=True)
+        if grid is not None:
+            shutil.copy(grid, model_dir / "samples.png")
+        card = self.model_card()
+        dtype = torch.float16 if c.weights_dtype == "fp16" else None
+        with self.ema_weights():
+            self.model.save_pretrained(model_dir, weights_dtype=dtype, model_card_kwargs=card)
+            if c.push_to_hub:
+                from huggingface_hub import HfApi
+
+                api = HfApi()
+                repo = api.create_repo(c.push_to_hub, private=c.hub_private, exist_ok=True).repo_id
+                api.upload_folder(repo_id=repo, folder_path=str(model_dir), commit_message=f"gan_train: {c.model} on {c.data}")
+                acc.print(f"pushed to {repo}")
+        acc.print(f"saved the model to {model_dir}")
+        return model_dir
+
+    def model_card(self) -> dict:
+        c = self.config
+        losses = ", ".join(f"{k} {v:.4f}" for k, v in getattr(self, "last_losses", {}).items())
+        command = "gan-train " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "(Python API)"
+        if self.device.type == "cuda":
+            hardware = f"{self.accelerator.num_processes} x {torch.cuda.get_device_name()}"
+        else:
+            hardware = f"{self.accelerator.num_processes} CPU process(es), {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        training = "\n".join([
+            f"- Command: `{command}`",
+            f"- Data: `{c.data}` ({len(self.dataset)} training items)",
+            f"- Steps: {self.step} at batch {c.batch_size} x {self.accelerator.num_processes} process(es), loss "
+            f"`{self.objective.loss.name if self.objective.loss else 'elbo'}`, lr {c.lr}, mixed precision {c.mixed_precision}, "
+            f"EMA {c.ema_decay}, seed {c.seed}",
+            f"- Time: {getattr(self, 'elapsed', 0):.0f} s on {hardware}, torch {torch.__version__}",
+            f"- Final losses: {losses or 'n/a'}",
+        ])
+        return {"training": training, "samples": "![samples](samples.png)", "repo_hint": c.push_to_hub or str(self.out / "model"),
+                "title": f"{type(self.model).__name__} trained on {c.data}"}
