@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
 import sys
 import typing
 
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = parse_train_args(argv)
-        model_dir = Trainer(config).train()
+        command = "gan-train " + " ".join(shlex.quote(a) for a in argv)
+        model_dir = Trainer(config, command=command).train()
     except (ConfigError, DataError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

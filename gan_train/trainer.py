@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shlex
 import shutil
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,8 +49,10 @@ class StepState:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, dataset=None, accelerator: Accelerator | None = None):
+    def __init__(self, config: TrainConfig, dataset=None, accelerator: Accelerator | None = None,
+                 command: str | None = None):
         self.config = config
+        self.command = command or "(Python API) Trainer(TrainConfig(...))"
         self.out = config.out
         if config.mixed_precision == "fp16" and not torch.cuda.is_available():
             raise ConfigError("--mixed-precision fp16 needs a CUDA GPU (its loss scaler is CUDA-only); "
@@ -401,13 +401,12 @@ class Trainer:
     def model_card(self) -> dict:
         c = self.config
         losses = ", ".join(f"{k} {v:.4f}" for k, v in getattr(self, "last_losses", {}).items())
-        command = "gan-train " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "(Python API)"
         if self.device.type == "cuda":
             hardware = f"{self.accelerator.num_processes} x {torch.cuda.get_device_name()}"
         else:
             hardware = f"{self.accelerator.num_processes} CPU process(es), {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
         training = "\n".join([
-            f"- Command: `{command}`",
+            f"- Command: `{self.command}`",
             f"- Data: `{c.data}` ({len(self.dataset)} training items)",
             f"- Steps: {self.step} at batch {c.batch_size} x {self.accelerator.num_processes} process(es), loss "
             f"`{self.objective.loss.name if self.objective.loss else 'elbo'}`, lr {c.lr}, mixed precision {c.mixed_precision}, "

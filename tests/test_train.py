@@ -1,0 +1,288 @@
+"""gan_train: every family learns on tiny data, DDP, bf16, resume after SIGKILL, NaN stop, CLI."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from accelerate.state import AcceleratorState
+from safetensors.torch import load_file
+
+import gan_models
+from gan_train import ConfigError, NonFiniteLossError, Trainer, TrainConfig
+from gan_train.cli import main as cli_main
+from gan_train.data import is_installed
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_mnist = pytest.mark.skipif(not is_installed("mnist"), reason="MNIST not installed: python -m gan_train data fetch mnist")
+needs_fashion = pytest.mark.skipif(not is_installed("fashion-mnist"),
+                                   reason="Fashion-MNIST not installed: python -m gan_train data fetch fashion-mnist")
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerate_state():
+    """Accelerate keeps process-wide state; each test builds its own Accelerator."""
+    AcceleratorState._reset_state(True)
+    yield
+    AcceleratorState._reset_state(True)
+
+
+def tiny(tmp_path, **kw):
+    base = dict(steps=4, batch_size=8, ngf=8, ndf=8, tracker="none", progress=False, checkpoint_every=0,
+                sample_every=0, log_every=2, num_samples=8, output_dir=str(tmp_path / "run"), limit=64)
+    return TrainConfig(**{**base, **kw})
+
+
+FAMILY_CASES = {
+    "dcgan": dict(model="dcgan", data="digits", image_size=32),
+    "cgan": dict(model="cgan", data="digits", image_size=32),
+    "stackgan": dict(model="stackgan", data="digits", image_size=32),
+    "vae": dict(model="vae", data="digits", image_size=32, latent_dim=8),
+    "curvegan": dict(model="curvegan", data="curves-sine"),
+    "ring8": dict(model="curvegan", data="ring8", loss="hinge"),
+    "dcgan-wgan-gp": dict(model="dcgan", data="digits", image_size=32, loss="wgan-gp", n_critic=2, r1_weight=1.0),
+}
+
+
+@pytest.mark.parametrize("case", list(FAMILY_CASES))
+def test_each_family_trains_and_losses_change(case, tmp_path):
+    trainer = Trainer(tiny(tmp_path, **FAMILY_CASES[case]))
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    rows = [s.floats() for s in trainer.steps(4)]
+    assert [r["step"] for r in rows] == [1, 2, 3, 4]
+    assert rows[0]["g_loss"] != rows[-1]["g_loss"]
+    if trainer.objective.has_discriminator:
+        assert rows[0]["d_loss"] != rows[-1]["d_loss"]
+        assert all(0 <= r["d_real"] <= 1 and 0 <= r["d_fake"] <= 1 for r in rows)
+    changed = [k for k, v in trainer.model.state_dict().items() if v.is_floating_point() and not torch.equal(v, before[k])]
+    assert any("discriminator" in k for k in changed) or not trainer.objective.has_discriminator
+    assert any(k.startswith(("generator", "decoder", "g_embedding")) for k in changed)
+
+
+@needs_fashion
+def test_cyclegan_and_pix2pix_train(tmp_path):
+    for kw in (dict(model="cyclegan", data="fashion:sneaker~ankle_boot", n_blocks=2, n_layers_d=2, pool_size=4),
+               dict(model="pix2pix", data="edges:fashion-mnist")):
+        AcceleratorState._reset_state(True)
+        trainer = Trainer(tiny(tmp_path / kw["model"], batch_size=4, **kw))
+        rows = [s.floats() for s in trainer.steps(3)]
+        assert rows[0]["g_loss"] != rows[-1]["g_loss"] and rows[0]["d_loss"] != rows[-1]["d_loss"]
+        if kw["model"] == "cyclegan":
+            assert rows[-1]["cycle"] > 0 and rows[-1]["identity"] > 0
+            assert len(trainer.objective.pool_a.images) == 4  # the pool fills up to its size
+
+
+def test_curvegan_learns_the_artists_quadratic(tmp_path):
+    """The tutorials' experiment: generated paintings become a*x^2 with a in [1, 2]."""
+    config = tiny(tmp_path, model="curvegan", data="curves-quadratic", steps=1200, batch_size=64, lr=1e-3,
+                  ema_decay=0, limit=None)
+    trainer = Trainer(config)
+    x = trainer.model.x_grid
+
+    def share_in_range():
+        y = trainer.model.generate(1000, seed=1)
+        a = (y * x**2).sum(1) / (x**4).sum()  # least-squares a of y = a x^2
+        return ((a >= 1) & (a <= 2)).float().mean().item()
+
+    before = share_in_range()
+    last = [s for s in trainer.steps(config.steps)][-1].floats()
+    after = share_in_range()
+    assert before < 0.2
+    assert after > 0.8, f"only {after:.0%} of generated curves have a in [1, 2]"
+    assert 0.3 < last["d_real"] < 0.7 and 0.3 < last["d_fake"] < 0.7  # near the 0.5 equilibrium
+
+
+def test_bf16_autocast_on_cpu(tmp_path):
+    trainer = Trainer(tiny(tmp_path, model="dcgan", data="digits", image_size=32, mixed_precision="bf16"))
+    rows = [s.floats() for s in trainer.steps(3)]
+    assert all(torch.isfinite(torch.tensor(r["d_loss"])) for r in rows)
+    assert next(trainer.model.parameters()).dtype == torch.float32  # master weights stay fp32
+
+
+def test_fp16_without_cuda_is_refused(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present: fp16 is allowed")
+    with pytest.raises(ConfigError, match="fp16 needs a CUDA GPU .* use bf16"):
+        Trainer(tiny(tmp_path, model="dcgan", data="digits", image_size=32, mixed_precision="fp16"))
+
+
+def _ddp_worker(out_dir):
+    from accelerate import Accelerator
+
+    AcceleratorState._reset_state(True)
+    config = TrainConfig(model="dcgan", data="digits", image_size=32, steps=3, batch_size=8, ngf=8, ndf=8,
+                         tracker="none", progress=False, checkpoint_every=0, sample_every=0, limit=64,
+                         output_dir=out_dir)
+    trainer = Trainer(config)
+    acc = trainer.accelerator
+    assert acc.num_processes == 2
+    batch = trainer.next_batch()
+    for state in trainer.steps(3):
+        pass
+    flat = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
+    gathered = acc.gather(flat[None])  # (2, n): both ranks' parameters
+    assert torch.equal(gathered[0], gathered[1]), "ranks disagree on the weights after DDP steps"
+    labels = acc.gather(batch["label"][None])
+    assert not torch.equal(labels[0], labels[1]), "both ranks saw the same batch"
+    assert isinstance(acc, Accelerator)
+
+
+def test_ddp_two_cpu_processes_keep_weights_identical(tmp_path):
+    from accelerate import debug_launcher
+
+    debug_launcher(_ddp_worker, args=(str(tmp_path),), num_processes=2)
+
+
+def _cli(args, out, **kw):
+    return subprocess.Popen([sys.executable, "-m", "gan_train", *args, "--output-dir", str(out)],
+                            cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kw)
+
+
+RESUME_ARGS = ["--model", "dcgan", "--data", "digits", "--image-size", "32", "--ngf", "8", "--ndf", "8",
+               "--batch-size", "16", "--steps", "60", "--checkpoint-every", "10", "--keep-checkpoints", "2",
+               "--sample-every", "0", "--log-every", "5", "--tracker", "none", "--no-progress"]
+
+
+def test_sigkill_then_resume_gives_the_uninterrupted_weights(tmp_path):
+    straight = _cli(RESUME_ARGS, tmp_path / "straight")
+    assert straight.wait(timeout=300) == 0, straight.stdout.read()
+
+    killed = _cli(RESUME_ARGS, tmp_path / "killed")
+    ckpts = tmp_path / "killed" / "checkpoints"
+    deadline = time.time() + 240
+    while not (ckpts / "step_0000020").is_dir() and killed.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    killed.send_signal(signal.SIGKILL)
+    assert killed.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (tmp_path / "killed" / "model").exists()
+    latest = (ckpts / "latest").read_text()
+    assert (ckpts / latest / "trainer_state.json").is_file()  # 'latest' always points at a whole checkpoint
+
+    resumed = _cli([*RESUME_ARGS, "--resume", "latest"], tmp_path / "killed")
+    output = resumed.communicate(timeout=300)[0]
+    assert resumed.returncode == 0, output
+    assert f"resumed from {ckpts / latest}" in output
+    for path in ("model/model.safetensors", "checkpoints/step_0000060/model.safetensors",
+                 "checkpoints/step_0000060/model_1.safetensors"):
+        a, b = load_file(tmp_path / "straight" / path), load_file(tmp_path / "killed" / path)
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a), f"{path} differs after resume"
+    # rotation keeps only the newest checkpoints
+    assert sorted(p.name for p in ckpts.glob("step_*")) == ["step_0000050", "step_0000060"]
+
+
+class NaNAfter(torch.utils.data.Dataset):
+    """Digits whose items turn NaN after the first epochs: a run that goes bad mid-way."""
+
+    def __init__(self, base):
+        self.base, self.kind, self.num_classes, self.class_names, self.condition = base, "image", 10, None, "class"
+        self.poisoned = False
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, i):
+        item = dict(self.base[i])
+        if self.poisoned:
+            item["image"] = item["image"] * float("nan")
+        return item
+
+
+def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
+    from gan_train.data import load_dataset
+
+    data = NaNAfter(load_dataset("digits", image_size=32, limit=64))
+    config = tiny(tmp_path, model="dcgan", data="digits", image_size=32, steps=40, checkpoint_every=4, log_every=2)
+    trainer = Trainer(config, dataset=data)
+    original = trainer.train_step
+
+    def poison_after_8(*a, **kw):  # the data goes bad after step 8 (a real-world NaN source: corrupt inputs)
+        if trainer.step == 8:
+            data.poisoned = True
+            trainer._batches = None
+        return original(*a, **kw)
+
+    trainer.train_step = poison_after_8
+    with pytest.raises(NonFiniteLossError, match=r"step 9: d loss is nan\. Training stopped\. The last good checkpoint is .*step_0000008"):
+        trainer.train()
+    ckpts = tmp_path / "run" / "checkpoints"
+    assert (ckpts / "latest").read_text() == "step_0000008"
+    state = load_file(ckpts / "step_0000008" / "model.safetensors")
+    assert all(torch.isfinite(v).all() for v in state.values())
+
+
+def test_cli_help_explains_flags(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["--help"])
+    text = capsys.readouterr().out
+    for flag in ("--model", "--data", "--steps", "--batch-size", "--lr", "--loss", "--mixed-precision", "--output-dir",
+                 "--resume", "--seed", "--push-to-hub", "--image-size", "--lambda-cycle", "--config"):
+        assert flag in text
+    assert "cycle-consistency weight" in text
+
+
+def test_config_file_with_flag_override_and_resolved_config(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text("model: vae\ndata: digits\nimage_size: 32\nsteps: 3\nbatch_size: 8\nlatent_dim: 4\nngf: 8\n"
+                   "tracker: none\nprogress: false\nsample_every: 0\ncheckpoint_every: 0\nlimit: 32\n")
+    assert cli_main(["--config", str(cfg), "--steps", "2", "--output-dir", str(tmp_path / "out")]) == 0
+    resolved = (tmp_path / "out" / "config.yaml").read_text()
+    assert "steps: 2" in resolved and "model: vae" in resolved and "latent_dim: 4" in resolved
+    model = gan_models.load(tmp_path / "out" / "model")
+    assert isinstance(model, gan_models.VAE) and model.generate(2, seed=0).shape == (2, 1, 32, 32)
+    card = (tmp_path / "out" / "model" / "README.md").read_text()
+    assert "--config" in card and "Steps: 2" in card and "digits" in card
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "gpt"], "--model must be one of"),
+    (["--loss", "wasserstein"], "--loss must be one of"),
+    (["--steps", "0"], "--steps must be at least 1"),
+    (["--model", "cyclegan", "--data", "digits"], "--model cyclegan needs unpaired data"),
+    (["--data", "no-such-data"], "no-such-data"),
+])
+def test_bad_options_give_clear_errors(args, message, tmp_path, capsys):
+    assert cli_main([*args, "--output-dir", str(tmp_path), "--tracker", "none"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_config_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: dcgan\nlearning_rate: 1\n")
+    with pytest.raises(ConfigError, match="unknown option.*learning_rate"):
+        TrainConfig.from_file(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        TrainConfig.from_file(bad)
+
+
+def test_accelerate_launch_folder_path_and_outputs(tmp_path):
+    """`accelerate launch gan_train ...` (a folder path) as the README shows it."""
+    out = tmp_path / "launch"
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1", "--num_machines", "1",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--cpu", "gan_train", "--model", "curvegan",
+           "--data", "ring8", "--steps", "6", "--sample-every", "3", "--checkpoint-every", "3", "--output-dir", str(out),
+           "--no-progress"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (out / "samples" / "step_0000003.png").is_file() and (out / "model" / "samples.png").is_file()
+    assert json.loads((out / "checkpoints" / "step_0000006" / "trainer_state.json").read_text()) == {"step": 6}
+    assert list((out / "logs").rglob("events.out.tfevents.*")), "no TensorBoard log written"
+    assert isinstance(gan_models.load(out / "model"), gan_models.CurveGAN)
+
+
+def test_push_to_hub_then_load_from_the_hub(tmp_path, local_hub):
+    config = tiny(tmp_path, model="dcgan", data="digits", image_size=32, steps=2, push_to_hub="alice/dcgan-digits")
+    trainer = Trainer(config)
+    trainer.train()
+    local = gan_models.load(tmp_path / "run" / "model")
+    remote = gan_models.load("alice/dcgan-digits")
+    assert type(remote) is gan_models.DCGAN
+    assert all(torch.equal(a, b) for a, b in zip(local.state_dict().values(), remote.state_dict().values()))
+    assert torch.equal(local.generate(4, seed=3), remote.generate(4, seed=3))
