@@ -14,7 +14,7 @@ from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 
 import gan_models
-from gan_train import ConfigError, NonFiniteLossError, Trainer, TrainConfig
+from gan_train import ConfigError, NonFiniteLossError, TrainConfig, Trainer
 from gan_train.cli import main as cli_main
 from gan_train.data import is_installed
 
@@ -122,7 +122,7 @@ def _ddp_worker(out_dir):
     acc = trainer.accelerator
     assert acc.num_processes == 2
     batch = trainer.next_batch()
-    for state in trainer.steps(3):
+    for _ in trainer.steps(3):
         pass
     flat = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
     gathered = acc.gather(flat[None])  # (2, n): both ranks' parameters
