@@ -111,31 +111,22 @@ def test_fp16_without_cuda_is_refused(tmp_path):
         Trainer(tiny(tmp_path, model="dcgan", data="digits", image_size=32, mixed_precision="fp16"))
 
 
-def _ddp_worker(out_dir):
-    from accelerate import Accelerator
+def _free_port():
+    import socket
 
-    AcceleratorState._reset_state(True)
-    config = TrainConfig(model="dcgan", data="digits", image_size=32, steps=3, batch_size=8, ngf=8, ndf=8,
-                         tracker="none", progress=False, checkpoint_every=0, sample_every=0, limit=64,
-                         output_dir=out_dir)
-    trainer = Trainer(config)
-    acc = trainer.accelerator
-    assert acc.num_processes == 2
-    batch = trainer.next_batch()
-    for _ in trainer.steps(3):
-        pass
-    flat = torch.cat([p.detach().flatten() for p in trainer.model.parameters()])
-    gathered = acc.gather(flat[None])  # (2, n): both ranks' parameters
-    assert torch.equal(gathered[0], gathered[1]), "ranks disagree on the weights after DDP steps"
-    labels = acc.gather(batch["label"][None])
-    assert not torch.equal(labels[0], labels[1]), "both ranks saw the same batch"
-    assert isinstance(acc, Accelerator)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_ddp_two_cpu_processes_keep_weights_identical(tmp_path):
-    from accelerate import debug_launcher
-
-    debug_launcher(_ddp_worker, args=(str(tmp_path),), num_processes=2)
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+           "--main_process_port", str(_free_port()), str(ROOT / "tests" / "ddp_check.py"), str(tmp_path / "run")]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "1", "GLOO_SOCKET_IFNAME": "lo"}
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "DDP OK: 2 ranks" in done.stdout
 
 
 def _cli(args, out, **kw):
