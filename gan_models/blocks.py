@@ -47,16 +47,18 @@ def dcgan_generator(in_features: int, image_size: int, channels: int, ngf: int) 
     return nn.Sequential(*layers)
 
 
-def dcgan_encoder(image_size: int, channels: int, ndf: int) -> tuple[nn.Sequential, int, int]:
+def dcgan_encoder(image_size: int, channels: int, ndf: int, batch_norm: bool = True) -> tuple[nn.Sequential, int, int]:
     """The discriminator's convolutional body: image -> (width, base, base) features.
 
-    Returns (body, width, base). BatchNorm everywhere but the first layer, LeakyReLU(0.2).
+    Returns (body, width, base). BatchNorm everywhere but the first layer (unless ``batch_norm``
+    is off), LeakyReLU(0.2).
     """
     base, n_down = dcgan_geometry(image_size)
     layers: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
     width = ndf
     for _ in range(n_down - 1):
-        layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(width * 2), nn.LeakyReLU(0.2, inplace=True)]
+        norm = nn.BatchNorm2d(width * 2) if batch_norm else nn.Identity()
+        layers += [nn.Conv2d(width, width * 2, 4, 2, 1, bias=False), norm, nn.LeakyReLU(0.2, inplace=True)]
         width *= 2
     return nn.Sequential(*layers), width, base
 
@@ -65,12 +67,20 @@ class DCGANDiscriminator(nn.Module):
     """Radford et al.'s discriminator, returning one logit per image (no sigmoid: the losses
     use the logits, which stays exact under mixed precision). With ``embedding`` it becomes a
     projection discriminator (Miyato & Koyama 2018): logit += <embed(condition), pooled features>.
+
+    ``spectral_norm`` (Miyato et al. 2018) divides every convolution's weight by its largest
+    singular value, keeping D 1-Lipschitz per layer; BatchNorm is then dropped, as in SN-GAN.
     """
 
-    def __init__(self, image_size: int, channels: int, ndf: int, embedding: nn.Module | None = None):
+    def __init__(self, image_size: int, channels: int, ndf: int, embedding: nn.Module | None = None,
+                 spectral_norm: bool = False):
         super().__init__()
-        self.main, width, base = dcgan_encoder(image_size, channels, ndf)
+        self.main, width, base = dcgan_encoder(image_size, channels, ndf, batch_norm=not spectral_norm)
         self.head = nn.Conv2d(width, 1, base, 1, 0, bias=False)
+        if spectral_norm:
+            for module in [*self.main, self.head]:
+                if isinstance(module, nn.Conv2d):
+                    nn.utils.parametrizations.spectral_norm(module)
         self.embedding = embedding
         self.feature_width = width
 
@@ -258,7 +268,9 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> None:
     """N(0, 0.02) convolutions and N(1, 0.02) norm scales: the DCGAN / CycleGAN initialisation."""
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, gain)
+            # under spectral norm, .weight is computed: initialise the stored original instead
+            parametrized = nn.utils.parametrize.is_parametrized(m, "weight")
+            nn.init.normal_(m.parametrizations.weight.original if parametrized else m.weight, 0.0, gain)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) and m.weight is not None:

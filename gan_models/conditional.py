@@ -39,6 +39,7 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         num_classes: int = 10,
         embed_dim: int = 50,
         class_names: list[str] | None = None,
+        spectral_norm: bool = False,
     ):
         super().__init__()
         self.image_size, self.channels, self.nz = image_size, channels, nz
@@ -46,7 +47,7 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         self.class_names = class_names
         self.g_embedding = make_embedding(condition, num_classes, embed_dim)
         self.generator = dcgan_generator(nz + embed_dim, image_size, channels, ngf)
-        self.discriminator = DCGANDiscriminator(image_size, channels, ndf)
+        self.discriminator = DCGANDiscriminator(image_size, channels, ndf, spectral_norm=spectral_norm)
         self.discriminator.embedding = make_embedding(condition, num_classes, self.discriminator.feature_width)
         init_weights(self)
 

@@ -11,16 +11,18 @@ from .hub import GANModel
 class DCGAN(GANModel, tags=["dcgan"], paper_url="https://arxiv.org/abs/1511.06434"):
     """``DCGAN()`` is the 64 px RGB reference of pytorch/examples (nz=100, ngf=ndf=64).
 
-    ``image_size`` may be 28, 32, 64, 128 or 256; ``channels`` 1 or 3.
+    ``image_size`` may be 28, 32, 64, 128 or 256; ``channels`` 1 or 3. ``spectral_norm`` puts
+    spectral normalisation on D's convolutions (and drops D's BatchNorm).
     """
 
     family = "dcgan"
 
-    def __init__(self, image_size: int = 64, channels: int = 3, nz: int = 100, ngf: int = 64, ndf: int = 64):
+    def __init__(self, image_size: int = 64, channels: int = 3, nz: int = 100, ngf: int = 64, ndf: int = 64,
+                 spectral_norm: bool = False):
         super().__init__()
         self.image_size, self.channels, self.nz = image_size, channels, nz
         self.generator = dcgan_generator(nz, image_size, channels, ngf)
-        self.discriminator = DCGANDiscriminator(image_size, channels, ndf)
+        self.discriminator = DCGANDiscriminator(image_size, channels, ndf, spectral_norm=spectral_norm)
         init_weights(self)
 
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:

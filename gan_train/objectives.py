@@ -335,7 +335,8 @@ def build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
     size, channels = image.shape[-1], image.shape[0]
     common = {"image_size": size, "channels": channels}
     if family == "dcgan":
-        return gan_models.DCGAN(**common, nz=config.nz, ngf=config.ngf, ndf=config.ndf)
+        return gan_models.DCGAN(**common, nz=config.nz, ngf=config.ngf, ndf=config.ndf,
+                                spectral_norm=config.spectral_norm)
     if family == "vae":
         return gan_models.VAE(**common, latent_dim=config.latent_dim, nf=config.ngf)
     if family in ("cgan", "stackgan"):
@@ -349,7 +350,7 @@ def build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
                                        ndf=config.ndf, class_names=names)
         return gan_models.ConditionalGAN(**common, nz=config.nz, ngf=config.ngf, ndf=config.ndf, condition=condition,
                                          num_classes=dataset.num_classes or 1, embed_dim=config.embed_dim,
-                                         class_names=names)
+                                         class_names=names, spectral_norm=config.spectral_norm)
     names = getattr(dataset, "domain_names", None) or ("A", "B")
     if family == "cyclegan":
         return gan_models.CycleGAN(**common, ngf=config.ngf, ndf=config.ndf, n_blocks=config.n_blocks,

@@ -45,6 +45,7 @@ FAMILY_CASES = {
     "vae": dict(model="vae", data="digits", image_size=32, latent_dim=8),
     "curvegan": dict(model="curvegan", data="curves-sine"),
     "ring8": dict(model="curvegan", data="ring8", loss="hinge"),
+    "dcgan-sn-hinge": dict(model="dcgan", data="digits", image_size=32, loss="hinge", spectral_norm=True),
     "dcgan-wgan-gp": dict(model="dcgan", data="digits", image_size=32, loss="wgan-gp", n_critic=2, r1_weight=1.0),
 }
 
@@ -102,6 +103,24 @@ def test_bf16_autocast_on_cpu(tmp_path):
     rows = [s.floats() for s in trainer.steps(3)]
     assert all(torch.isfinite(torch.tensor(r["d_loss"])) for r in rows)
     assert next(trainer.model.parameters()).dtype == torch.float32  # master weights stay fp32
+
+
+def _loss_table(tmp_path, **kw):
+    AcceleratorState._reset_state(True)
+    trainer = Trainer(tiny(tmp_path / "-".join(map(str, kw.values())), model="dcgan", data="digits", image_size=32,
+                           ema_decay=0, **kw))
+    rows = [s.floats() for s in trainer.steps(5)]
+    return torch.tensor([[r[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")] for r in rows])
+
+
+def test_speed_options_give_the_fp32_losses_up_to_rounding(tmp_path):
+    """The GPU fast path (bf16, channels_last, fused Adam) trains the same model as plain fp32."""
+    ref = _loss_table(tmp_path)
+    layout = _loss_table(tmp_path, channels_last="on", fused_adam="on")
+    assert torch.allclose(layout, ref, rtol=1e-4, atol=1e-5), (layout - ref).abs().max()
+    fast = _loss_table(tmp_path, mixed_precision="bf16", channels_last="on", fused_adam="on")
+    assert not torch.equal(fast, ref)  # bf16 really ran
+    assert torch.allclose(fast, ref, rtol=0.05, atol=0.02), (fast - ref).abs().max()
 
 
 def test_fp16_without_cuda_is_refused(tmp_path):
