@@ -32,6 +32,9 @@ _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 if _TESTS_DIR not in sys.path:  # `import hub_server`, also under --import-mode=importlib
     sys.path.insert(0, _TESTS_DIR)
 
+# The app tests' session fixtures (app served once per session), shared by every tests/test_app_*.py.
+from app_fixtures import app_server, client, weights_root  # noqa: E402, F401
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"

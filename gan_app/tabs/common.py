@@ -1,0 +1,86 @@
+"""Bits every model tab shares: the model picker, seeds, and the upload component."""
+
+from __future__ import annotations
+
+import math
+
+import gradio as gr
+
+from ..errors import UserError
+from ..models import ModelInfo, model_root
+
+MAX_SEED = 2**31 - 1
+PIXELS = ["pixels"]  # elem_classes: CSS keeps enlarged model images crisp
+
+
+def model_picker(models: list[ModelInfo], label: str, elem_id: str, what: str) -> gr.Dropdown:
+    """A dropdown of bundled models that also takes a Hub repo id or a folder under the model root."""
+    choices = [(m.label, m.name) for m in models]
+    return gr.Dropdown(
+        choices, value=choices[0][1] if choices else None, allow_custom_value=True, label=label, elem_id=elem_id,
+        info=f"A bundled {what} model, or type a Hub repo id (user/name) or a folder inside {model_root()}.",
+    )
+
+
+def seed_value(seed) -> int:
+    try:
+        value = float(seed)
+    except (TypeError, ValueError):
+        raise UserError(f"The seed must be a whole number, got {seed!r}.") from None
+    if not math.isfinite(value) or value != int(value) or not 0 <= value <= MAX_SEED:
+        raise UserError(f"The seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}.")
+    return int(value)
+
+
+def int_in(value, name: str, lo: int, hi: int) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise UserError(f"{name} must be between {lo} and {hi}, got {value!r}.")
+    return int(round(number))
+
+
+def float_in(value, name: str, lo: float, hi: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise UserError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}.")
+    return number
+
+
+def upload_image(**kwargs) -> gr.Image:
+    """The upload box: the file as sent (any mode), PNG previews, upload or paste.
+
+    Gradio opens an upload with PIL before the handler runs; a text file renamed .png, a truncated file or a
+    decompression bomb would fail there with a bare "Error". The wrapped ``preprocess`` turns that into a
+    clear message; the handler then sanitises the picture itself (:func:`gan_app.images.load_upload`).
+    (Wrapping the instance, not subclassing gr.Image: a subclass makes Gradio write a .pyi stub beside
+    this module at import.)
+    """
+    kwargs.setdefault("type", "filepath")
+    kwargs.setdefault("image_mode", None)  # keep the file as sent; load_upload converts it
+    kwargs.setdefault("sources", ["upload", "clipboard"])
+    kwargs.setdefault("format", "png")
+    image = gr.Image(**kwargs)
+    original = image.preprocess
+
+    def preprocess(payload):
+        try:
+            return original(payload)
+        except gr.Error:
+            raise
+        except Exception:  # noqa: BLE001 - PIL raises many types for bad files
+            raise gr.Error("That file is not an image this app can read (use PNG, JPEG, WebP, GIF, BMP or TIFF), "
+                           "or it is too large.", title="Cannot read the upload") from None
+
+    image.preprocess = preprocess
+    return image
+
+
+def output_image(label: str, elem_id: str, **kwargs) -> gr.Image:
+    return gr.Image(label=label, type="pil", format="png", interactive=False, elem_id=elem_id, elem_classes=PIXELS,
+                    buttons=["download", "fullscreen"], **kwargs)
