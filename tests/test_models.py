@@ -286,3 +286,14 @@ def test_spectral_norm_discriminator_round_trips_and_is_normalised(tmp_path):
     x = torch.rand(2, 1, 32, 32)
     assert torch.equal(model.discriminator(x), loaded.discriminator(x))
     assert torch.equal(model.generate(2, seed=3), loaded.generate(2, seed=3))
+
+
+def test_class_gan_starts_driven_by_noise_not_label():
+    """With N(0, 1) label embeddings G collapsed to one image per class; they now start small."""
+    torch.manual_seed(0)
+    model = ConditionalGAN(image_size=28, channels=1, ngf=16, ndf=16).train()
+    z, labels = torch.randn(64, model.nz), torch.arange(64) % 10
+    with torch.no_grad():
+        over_noise = model(z, torch.full((64,), 7)).std(0).mean()
+        over_labels = model(z[:1].expand(64, -1), labels).std(0).mean()
+    assert over_noise > 5 * over_labels, (over_noise, over_labels)
