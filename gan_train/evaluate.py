@@ -41,6 +41,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 import time
 import warnings
@@ -784,7 +785,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-fid", dest="fid", action="store_false",
                    help="skip the Inception metrics (FID, KID, precision/recall)")
     p.add_argument("--json", action="store_true", help="also print one JSON object as the last line")
+    p.add_argument("--update-card", action="store_true",
+                   help="write the scalar metrics and this command into the model folder's README.md (Metrics)")
     return p
+
+
+def update_card(folder: Path, metrics: dict, command: str) -> Path:
+    """Replace the model card's "## Metrics" section with these figures and the command that made them."""
+    card = Path(folder) / "README.md"
+    if not card.is_file():
+        raise EvalError(f"--update-card: {card} does not exist (only local save_pretrained folders have a card)")
+
+    def show(value):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    rows = [f"| {k} | {show(v)} |" for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
+    block = "## Metrics\n\n`" + command + "`\n\n| metric | value |\n|---|---|\n" + "\n".join(rows) + "\n"
+    text = card.read_text()
+    if "## Metrics" in text:  # the section runs up to the sample grid, the next heading or the end
+        text = re.sub(r"## Metrics\n.*?(?=\n!\[|\n## |\Z)", lambda _: block, text, count=1, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    card.write_text(text)
+    return card
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -818,6 +842,13 @@ def main(argv: list[str] | None = None) -> int:
     metrics = {**metrics, "family": model.family, "data": args.data, "seed": args.seed,
                "seconds": round(time.time() - started, 1)}
     print(table(metrics, notes, f"{type(model).__name__} ({args.model}) on {args.data}"))
+    if args.update_card:
+        command = "python -m gan_train eval " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[2:]))
+        try:
+            print(f"metrics written to {update_card(Path(args.model), metrics, command)}", file=sys.stderr)
+        except EvalError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps(_json_safe(metrics), sort_keys=False))
     return 0

@@ -293,6 +293,24 @@ def test_cli_dcgan_fid_json(tmp_path, data_root, capsys, tiny_features):
     assert json.loads(out.strip().splitlines()[-1])["fid"] == pytest.approx(result["fid"], rel=1e-6)
 
 
+def test_cli_update_card_writes_the_metrics_section(tmp_path, capsys, tiny_features):
+    gan_models.DCGAN(image_size=32, channels=1, ngf=8, ndf=8).save_pretrained(tmp_path / "dcgan")
+    card = tmp_path / "dcgan" / "README.md"
+    assert "Not evaluated." in card.read_text()
+    args = ["--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "32", "--json", "--update-card"]
+    for _ in range(2):  # a second run replaces the section instead of adding one
+        code, out, err = _run(capsys, *args)
+        assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    text = card.read_text()
+    assert "Not evaluated." not in text and text.count("## Metrics") == 1
+    assert f"| fid | {result['fid']:.4g} |" in text
+    assert "`python -m gan_train eval --model " in text and "--num-samples 32" in text
+    assert text.index("## Metrics") > text.index("## Training")
+    code, _, err = _run(capsys, "--model", str(tmp_path / "nowhere"), "--data", "digits", "--update-card")
+    assert code == 2 and "cannot load the model" in err
+
+
 def test_cli_conditional_class_accuracy(tmp_path, data_root, capsys, monkeypatch):
     monkeypatch.setattr(E, "CLASSIFIER_MIN_STEPS", 20)  # plumbing only: a quick classifier
     monkeypatch.setattr(E, "CLASSIFIER_EPOCHS", 1)
