@@ -5,7 +5,7 @@
 
 The Space gets, from the source tree (default: this repository):
 
-    app.py, gan_models/, gan_train/, weights/, assets/ (if present)
+    app.py, gan_app/, gan_models/, gan_train/, weights/, assets/ (if present)
     README.md         <- spaces/README.md (Space front matter + description)
     requirements.txt  <- spaces/requirements.txt
 
@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_DIRS = ("gan_models", "gan_train", "weights")
+REQUIRED_DIRS = ("gan_app", "gan_models", "gan_train", "weights")
 OPTIONAL_DIRS = ("assets",)
 SKIP_DIRS = {"__pycache__", "runs", "tests", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints", ".git"}
 SKIP_SUFFIXES = (".pyc", ".pyo")

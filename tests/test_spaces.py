@@ -52,6 +52,7 @@ def _fake_source(root: Path) -> Path:
     """A toolkit tree with everything the Space needs, plus things it must leave out."""
     files = {
         "app.py": "import gradio as gr\n",
+        "gan_app/__init__.py": "",
         "gan_models/__init__.py": "",
         "gan_models/dcgan.py": "X = 1\n",
         "gan_models/__pycache__/dcgan.cpython-311.pyc": "junk",
@@ -83,6 +84,7 @@ EXPECTED = {
     "app.py",
     "README.md",
     "requirements.txt",
+    "gan_app/__init__.py",
     "gan_models/__init__.py",
     "gan_models/dcgan.py",
     "gan_train/__init__.py",
@@ -175,7 +177,7 @@ def test_deploy_cli_runs_as_a_script(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "weights/dcgan-mnist/model.safetensors" in result.stdout and "11 files" in result.stdout
+    assert "weights/dcgan-mnist/model.safetensors" in result.stdout and f"{len(EXPECTED)} files" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -237,9 +239,13 @@ def test_deploy_dry_run_of_this_repository(tmp_path, capsys):
         "app.py",
         "README.md",
         "requirements.txt",
+        "gan_app/__init__.py",
+        "gan_app/tabs/sampling.py",
         "gan_models/__init__.py",
         "gan_train/__init__.py",
     } <= set(tree)
+    bundled = {p.split("/")[1] for p in tree if p.startswith("weights/") and p.endswith("/model.safetensors")}
+    assert bundled == {p.name for p in (ROOT / "weights").iterdir() if (p / "model.safetensors").is_file()}
     assert not any(
         "__pycache__" in p or p.endswith(".pyc") or p.startswith(("tests/", "runs/")) for p in tree
     )
