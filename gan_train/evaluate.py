@@ -791,7 +791,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def update_card(folder: Path, metrics: dict, command: str) -> Path:
-    """Replace the model card's "## Metrics" section with these figures and the command that made them."""
+    """Write these figures, under the command that made them, into the model card's "## Metrics".
+
+    Each eval command gets its own table: running the same command again replaces its table, another
+    command (say, a --no-fid run at a larger --num-samples) adds one. "Not evaluated." goes away.
+    """
     card = Path(folder) / "README.md"
     if not card.is_file():
         raise EvalError(f"--update-card: {card} does not exist (only local save_pretrained folders have a card)")
@@ -801,12 +805,17 @@ def update_card(folder: Path, metrics: dict, command: str) -> Path:
 
     rows = [f"| {k} | {show(v)} |" for k, v in metrics.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v]
-    block = "## Metrics\n\n`" + command + "`\n\n| metric | value |\n|---|---|\n" + "\n".join(rows) + "\n"
+    block = f"`{command}`\n\n| metric | value |\n|---|---|\n" + "\n".join(rows) + "\n"
     text = card.read_text()
-    if "## Metrics" in text:  # the section runs up to the sample grid, the next heading or the end
-        text = re.sub(r"## Metrics\n.*?(?=\n!\[|\n## |\Z)", lambda _: block, text, count=1, flags=re.S)
+    section = re.search(r"## Metrics\n(.*?)(?=\n!\[|\n## |\Z)", text, flags=re.S)
+    # earlier tables, one per command: a line in backticks, then its table
+    blocks = re.findall(r"(`[^`\n]+`\n\n(?:\|[^\n]*\|\n)+)", section.group(1)) if section else []
+    blocks = [b for b in blocks if not b.startswith(f"`{command}`\n")] + [block]
+    body = "## Metrics\n\n" + "\n".join(blocks)
+    if section:
+        text = text[: section.start()] + body + text[section.end():]
     else:
-        text = text.rstrip("\n") + "\n\n" + block
+        text = text.rstrip("\n") + "\n\n" + body
     card.write_text(text)
     return card
 

@@ -307,6 +307,11 @@ def test_cli_update_card_writes_the_metrics_section(tmp_path, capsys, tiny_featu
     assert f"| fid | {result['fid']:.4g} |" in text
     assert "`python -m gan_train eval --model " in text and "--num-samples 32" in text
     assert text.index("## Metrics") > text.index("## Training")
+    code, _, err = _run(capsys, *args[:5], "16", "--no-fid", "--update-card")  # another command: another table
+    assert code == 0, err
+    text = card.read_text()
+    assert text.count("| metric | value |") == 2 and f"| fid | {result['fid']:.4g} |" in text
+    assert "--num-samples 16 --no-fid --update-card`" in text
     code, _, err = _run(capsys, "--model", str(tmp_path / "nowhere"), "--data", "digits", "--update-card")
     assert code == 2 and "cannot load the model" in err
 
