@@ -73,7 +73,7 @@ class DCGANDiscriminator(nn.Module):
     """
 
     def __init__(self, image_size: int, channels: int, ndf: int, embedding: nn.Module | None = None,
-                 spectral_norm: bool = False):
+                 spectral_norm: bool = False, aux_outputs: int = 0):
         super().__init__()
         self.main, width, base = dcgan_encoder(image_size, channels, ndf, batch_norm=not spectral_norm)
         self.head = nn.Conv2d(width, 1, base, 1, 0, bias=False)
@@ -83,8 +83,11 @@ class DCGANDiscriminator(nn.Module):
                     nn.utils.parametrizations.spectral_norm(module)
         self.embedding = embedding
         self.feature_width = width
+        # AC-GAN-style auxiliary head (Odena et al. 2017): predicts the condition from the image itself
+        self.aux = nn.Linear(width, aux_outputs) if aux_outputs else None
 
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None, return_aux: bool = False):
+        """Logits (n,); with ``return_aux`` also the auxiliary head's (n, aux_outputs) predictions."""
         features = self.main(x)
         logit = self.head(features).flatten(1).squeeze(1)
         if self.embedding is not None:
@@ -92,7 +95,11 @@ class DCGANDiscriminator(nn.Module):
                 raise ValueError("this discriminator is conditional: pass the label or age")
             pooled = features.sum(dim=(2, 3))
             logit = logit + (self.embedding(condition) * pooled).sum(dim=1)
-        return logit
+        if not return_aux:
+            return logit
+        if self.aux is None:
+            raise ValueError("this discriminator has no auxiliary head (built with aux_outputs=0)")
+        return logit, self.aux(features.mean(dim=(2, 3)))
 
 
 # -- conditioning ------------------------------------------------------------------------

@@ -22,6 +22,10 @@ from .hub import GANModel
 class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://arxiv.org/abs/1411.1784"):
     """``condition="class"`` (labels 0..num_classes-1) or ``condition="age"`` (years, 5-95).
 
+    ``age_regressor=True`` gives D a second head that reads the age off the image (AC-GAN style):
+    trained on real faces, it tells G directly how old its faces look, which the projection term
+    alone learns only slowly for a cue as subtle as age.
+
     ``generate(n, seed, label=...)`` / ``generate(n, seed, age=...)``; the same seed with different
     conditions keeps the same noise, so an identity stays while its age or class changes.
     """
@@ -40,6 +44,7 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         embed_dim: int = 50,
         class_names: list[str] | None = None,
         spectral_norm: bool = False,
+        age_regressor: bool = False,
     ):
         super().__init__()
         self.image_size, self.channels, self.nz = image_size, channels, nz
@@ -47,7 +52,11 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         self.class_names = class_names
         self.g_embedding = make_embedding(condition, num_classes, embed_dim)
         self.generator = dcgan_generator(nz + embed_dim, image_size, channels, ngf)
-        self.discriminator = DCGANDiscriminator(image_size, channels, ndf, spectral_norm=spectral_norm)
+        if age_regressor and condition != "age":
+            raise ValueError("age_regressor=True needs condition='age'")
+        self.age_regressor = age_regressor
+        self.discriminator = DCGANDiscriminator(image_size, channels, ndf, spectral_norm=spectral_norm,
+                                                aux_outputs=1 if age_regressor else 0)
         self.discriminator.embedding = make_embedding(condition, num_classes, self.discriminator.feature_width)
         init_weights(self)
         # Class embeddings start as small as every other weight (N(0, 0.02), like the age anchors).
@@ -59,6 +68,11 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
 
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         return torch.randn(n, self.nz, generator=self.seeded(seed)).to(self.device)
+
+    @staticmethod
+    def age_target(age: torch.Tensor) -> torch.Tensor:
+        """Years -> the auxiliary regressor's target scale (about -1 at 5 years, +1 at 95)."""
+        return ((age.float() - 50.0) / 45.0).unsqueeze(1)
 
     def forward(self, noise: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         """(noise (n, nz), condition (n,)) -> images in [-1, 1]."""

@@ -45,6 +45,7 @@ class TrainConfig:
     n_critic: int = opt(1, "D updates per G update (5 is usual for wgan-gp)")
     gp_weight: float = opt(10.0, "gradient-penalty weight for wgan-gp")
     r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
+    age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
     spectral_norm: bool = opt(False, "spectral normalisation on D's convolutions (dcgan, cgan; drops D's BatchNorm)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")

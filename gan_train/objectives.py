@@ -119,7 +119,7 @@ class ConditionalObjective(Objective):
     def make_parts(self):
         m = self.model
         return (Part(lambda n, z, c: m(z, c), generator=m.generator, g_embedding=m.g_embedding),
-                Part(lambda n, x, c: n["discriminator"](x, c), discriminator=m.discriminator))
+                Part(lambda n, x, c, **kw: n["discriminator"](x, c, **kw), discriminator=m.discriminator))
 
     def noise(self, n, device):
         return torch.randn(n, self.model.nz, device=device)
@@ -127,18 +127,37 @@ class ConditionalObjective(Objective):
     def condition(self, batch):
         return batch["label"] if self.model.condition == "class" else batch["age"]
 
+    @property
+    def aux_weight(self) -> float:
+        return self.config.age_regressor if getattr(self.model, "age_regressor", False) else 0.0
+
     def d_loss(self, batch, cache):
         real, cond = batch["image"], self.condition(batch)
         with torch.no_grad():
             fake = self.g(self.noise(real.shape[0], real.device), cond)
-        real_logits, fake_logits = self.d(real, cond), self.d(fake, cond)
+        extra = {}
+        if self.aux_weight:  # D's age head learns from real faces only (fakes' ages are what G is asked)
+            real_logits, real_age = self.d(real, cond, return_aux=True)
+            extra["age_d"] = F.mse_loss(real_age.float(), self.model.age_target(cond))
+        else:
+            real_logits = self.d(real, cond)
+        fake_logits = self.d(fake, cond)
         loss = self.loss.d(real_logits, fake_logits) + self.penalties(self.d, real, fake, cond)
-        return loss, {"d_real": self.loss.probability(real_logits), "d_fake": self.loss.probability(fake_logits)}
+        if extra:
+            loss = loss + self.aux_weight * extra["age_d"]
+        return loss, {"d_real": self.loss.probability(real_logits), "d_fake": self.loss.probability(fake_logits),
+                      **extra}
 
     def g_loss(self, batch, cache):
         real, cond = batch["image"], self.condition(batch)
-        fake_logits = self.d_raw(self.g(self.noise(real.shape[0], real.device), cond), cond)
-        return self.loss.g(fake_logits), {"d_fake_g": self.loss.probability(fake_logits)}
+        fake = self.g(self.noise(real.shape[0], real.device), cond)
+        if not self.aux_weight:
+            fake_logits = self.d_raw(fake, cond)
+            return self.loss.g(fake_logits), {"d_fake_g": self.loss.probability(fake_logits)}
+        fake_logits, fake_age = self.d_raw(fake, cond, return_aux=True)
+        age_g = F.mse_loss(fake_age.float(), self.model.age_target(cond))
+        loss = self.loss.g(fake_logits) + self.aux_weight * age_g
+        return loss, {"d_fake_g": self.loss.probability(fake_logits), "age_g": age_g}
 
 
 class StackObjective(ConditionalObjective):
@@ -350,7 +369,8 @@ def build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
                                        ndf=config.ndf, class_names=names)
         return gan_models.ConditionalGAN(**common, nz=config.nz, ngf=config.ngf, ndf=config.ndf, condition=condition,
                                          num_classes=dataset.num_classes or 1, embed_dim=config.embed_dim,
-                                         class_names=names, spectral_norm=config.spectral_norm)
+                                         class_names=names, spectral_norm=config.spectral_norm,
+                                         age_regressor=bool(config.age_regressor) and condition == "age")
     names = getattr(dataset, "domain_names", None) or ("A", "B")
     if family == "cyclegan":
         return gan_models.CycleGAN(**common, ngf=config.ngf, ndf=config.ndf, n_blocks=config.n_blocks,

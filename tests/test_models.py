@@ -297,3 +297,19 @@ def test_class_gan_starts_driven_by_noise_not_label():
         over_noise = model(z, torch.full((64,), 7)).std(0).mean()
         over_labels = model(z[:1].expand(64, -1), labels).std(0).mean()
     assert over_noise > 5 * over_labels, (over_noise, over_labels)
+
+
+def test_age_regressor_head_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = ConditionalGAN(image_size=32, channels=3, ngf=8, ndf=8, condition="age", num_classes=1,
+                           age_regressor=True).eval()
+    x, ages = torch.rand(3, 3, 32, 32) * 2 - 1, torch.tensor([12.0, 40.0, 77.0])
+    logit, age = model.discriminator(x, ages, return_aux=True)
+    assert logit.shape == (3,) and age.shape == (3, 1)
+    assert torch.allclose(model.age_target(torch.tensor([5.0, 95.0])), torch.tensor([[-1.0], [1.0]]))
+    model.save_pretrained(tmp_path)
+    loaded = gan_models.load(tmp_path).eval()
+    assert loaded.age_regressor and torch.equal(loaded.discriminator(x, ages, return_aux=True)[1], age)
+    with pytest.raises(ValueError, match="no auxiliary head"):
+        ConditionalGAN(condition="age", num_classes=1).discriminator(x[:, :1].expand(-1, 1, -1, -1), ages,
+                                                                      return_aux=True)

@@ -296,3 +296,34 @@ def test_push_to_hub_then_load_from_the_hub(tmp_path, local_hub):
     assert type(remote) is gan_models.DCGAN
     assert all(torch.equal(a, b) for a, b in zip(local.state_dict().values(), remote.state_dict().values()))
     assert torch.equal(local.generate(4, seed=3), remote.generate(4, seed=3))
+
+
+class BrightnessAges(torch.utils.data.Dataset):
+    """Faces stand-in: an image's brightness tells its age, so D's age head has something to learn."""
+
+    kind, condition, num_classes, class_names = "image", "age", None, None
+
+    def __init__(self, n=256, size=32):
+        g = torch.Generator().manual_seed(0)
+        self.ages = torch.rand(n, generator=g) * 70 + 10
+        noise = torch.rand(n, 1, size, size, generator=g) * 0.2
+        self.images = (noise + (self.ages.view(-1, 1, 1, 1) - 10) / 70 * 0.8) * 2 - 1
+
+    def __len__(self):
+        return len(self.ages)
+
+    def __getitem__(self, i):
+        return {"image": self.images[i], "age": self.ages[i]}
+
+
+def test_age_regressor_head_learns_the_age_and_g_is_scored_on_it(tmp_path):
+    config = tiny(tmp_path, model="cgan", data="custom", image_size=32, age_regressor=1.0, steps=40, lr=1e-3,
+                  log_every=10)
+    trainer = Trainer(config, dataset=BrightnessAges())
+    assert trainer.model.age_regressor and trainer.model.discriminator.aux is not None
+    rows = [s.floats() for s in trainer.steps(40)]
+    first, last = sum(r["age_d"] for r in rows[:5]) / 5, sum(r["age_d"] for r in rows[-5:]) / 5
+    assert last < 0.5 * first, (first, last)  # D reads age off real images better and better
+    assert all(r["age_g"] >= 0 for r in rows)
+    with pytest.raises(ValueError, match="age_regressor=True needs condition='age'"):
+        gan_models.ConditionalGAN(condition="class", age_regressor=True)
