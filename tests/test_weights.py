@@ -1,0 +1,94 @@
+"""The bundled models in weights/: present, loadable, documented, and doing what their names say."""
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import gan_models
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+REQUIRED = {
+    "dcgan-mnist": "dcgan",
+    "cgan-mnist": "cgan",
+    "cgan-age-faces": "cgan",
+    "cyclegan-sneaker-boot": "cyclegan",
+}
+
+
+def bundled():
+    return sorted(p for p in WEIGHTS.iterdir() if (p / "config.json").is_file())
+
+
+def test_required_models_are_bundled_and_small():
+    names = {p.name for p in bundled()}
+    assert set(REQUIRED) <= names, f"missing: {set(REQUIRED) - names}"
+    total = sum(f.stat().st_size for f in WEIGHTS.rglob("*") if f.is_file())
+    assert total < 40 * 2**20, f"weights/ holds {total / 2**20:.1f} MB (limit 40 MB)"
+
+
+@pytest.mark.parametrize("folder", bundled(), ids=lambda p: p.name)
+def test_card_names_command_data_time_and_metrics(folder):
+    card = (folder / "README.md").read_text()
+    assert re.search(r"- Command: `gan-train --model \S+ --data \S+ .*--steps \d+", card)
+    assert "- Data: `" in card and "- Time: " in card and "- Steps: " in card
+    metrics = card.split("## Metrics", 1)[1]
+    assert "Not evaluated." not in metrics
+    assert re.search(r"`python -m gan_train eval --model weights/" + re.escape(folder.name) + " ", metrics)
+    assert "| metric | value |" in metrics
+    assert f'gan_models.load("weights/{folder.name}")' in card
+    assert (folder / "samples.png").is_file()
+
+
+@pytest.mark.parametrize("name", list(REQUIRED))
+def test_loads_as_its_family(name):
+    model = gan_models.load(WEIGHTS / name)
+    assert model.family == REQUIRED[name]
+
+
+def test_dcgan_mnist_draws_varied_digits():
+    images = gan_models.load(WEIGHTS / "dcgan-mnist").generate(64, seed=0)
+    assert images.shape == (64, 1, 28, 28)
+    assert images.std(0).mean() > 0.12  # different noise, different digits (no collapse)
+    background = torch.cat([images[..., :3, :].flatten(1), images[..., -3:, :].flatten(1)], 1)
+    assert background.mean() < 0.1  # dark borders, like MNIST
+
+
+def test_cgan_mnist_varies_within_a_class_and_between_classes():
+    model = gan_models.load(WEIGHTS / "cgan-mnist")
+    sevens = model.generate(32, seed=0, label=7)
+    ones = model.generate(32, seed=0, label=1)
+    assert sevens.std(0).mean() > 0.1  # the noise still matters inside one class
+    assert (sevens.mean(0) - ones.mean(0)).abs().mean() > 0.05  # the label changes the digit
+    assert ones.mean() < sevens.mean()  # a "1" has less ink than a "7"
+
+
+def test_age_model_faces_look_older_when_asked_older():
+    from gan_train.age_estimator import shared_age_estimator
+
+    model = gan_models.load(WEIGHTS / "cgan-age-faces")
+    young = model.generate(24, seed=0, age=15)
+    old = model.generate(24, seed=0, age=70)
+    assert young.shape == (24, 3, 64, 64)
+    estimator = shared_age_estimator()
+    young_age, old_age = estimator.predict(young), estimator.predict(old)
+    assert (old_age > young_age).float().mean() > 0.8, (young_age, old_age)
+    assert old_age.mean() - young_age.mean() > 15
+
+
+def test_cyclegan_turns_sneakers_into_boots_and_back():
+    from gan_train.data import is_installed, load_dataset
+
+    if not is_installed("fashion-mnist"):
+        pytest.skip("Fashion-MNIST not installed: python -m gan_train data fetch fashion-mnist")
+
+    model = gan_models.load(WEIGHTS / "cyclegan-sneaker-boot")
+    data = load_dataset("fashion:sneaker~ankle_boot", split="test")
+    sneakers = torch.stack([data[i]["image_a"] for i in range(32)]).add(1).div(2)
+    boots = model.translate(sneakers, direction="a2b")
+    back = model.translate(boots, direction="b2a")
+    change, round_trip = (boots - sneakers).abs().mean(), (back - sneakers).abs().mean()
+    assert change > 0.05 and round_trip < 0.08 and round_trip < change / 2
+    # boots are taller than sneakers: more ink in the image's upper half
+    assert boots[..., :14, :].mean() > 1.5 * sneakers[..., :14, :].mean()
