@@ -183,24 +183,20 @@ class LiveGAN:
         picked = [rows[int(i * stride)] for i in range(MAX_POINTS)]
         return picked + [rows[-1]]
 
+    def _series(self, value: str, keys: tuple[tuple[str, str], ...]) -> list[dict]:
+        """Long-format records (step, value, series) of the history's columns ``keys`` (key, label)."""
+        return [{"step": row["step"], value: row[key], "series": name}
+                for row in self._thin() for key, name in keys if row.get(key) is not None]
+
     def prob_frame(self) -> pd.DataFrame:
-        records = []
-        for row in self._thin():
-            for key, name in (("d_real", "D(real)"), ("d_fake", "D(fake)")):
-                if row.get(key) is not None:
-                    records.append({"step": row["step"], "probability": row[key], "series": name})
+        records = self._series("probability", (("d_real", "D(real)"), ("d_fake", "D(fake)")))
         if records:
             first, last = self.history[0]["step"], max(self.history[-1]["step"], self.history[0]["step"] + 1)
             records += [{"step": s, "probability": 0.5, "series": "0.5 (equilibrium)"} for s in (first, last)]
         return _frame(records, "step", "probability", "series")
 
     def loss_frame(self) -> pd.DataFrame:
-        records = []
-        for row in self._thin():
-            for key, name in (("d_loss", "D loss"), ("g_loss", "G loss")):
-                if row.get(key) is not None:
-                    records.append({"step": row["step"], "loss": row[key], "series": name})
-        return _frame(records, "step", "loss", "series")
+        return _frame(self._series("loss", (("d_loss", "D loss"), ("g_loss", "G loss"))), "step", "loss", "series")
 
     @_no_grad
     def curve_frame(self) -> pd.DataFrame:
