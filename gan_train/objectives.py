@@ -142,9 +142,8 @@ class ConditionalObjective(Objective):
         else:
             real_logits = self.d(real, cond)
         fake_logits = self.d(fake, cond)
-        loss = self.loss.d(real_logits, fake_logits) + self.penalties(self.d, real, fake, cond)
-        if extra:
-            loss = loss + self.aux_weight * extra["age_d"]
+        loss = (self.loss.d(real_logits, fake_logits) + self.penalties(self.d, real, fake, cond)
+                + self.aux_weight * extra.get("age_d", 0.0))
         return loss, {"d_real": self.loss.probability(real_logits), "d_fake": self.loss.probability(fake_logits),
                       **extra}
 
