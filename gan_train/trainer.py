@@ -8,7 +8,6 @@ grids and the final save/push.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -23,12 +22,27 @@ from diffusers.optimization import get_scheduler
 from diffusers.training_utils import EMAModel
 from torch.optim.lr_scheduler import ConstantLR, LinearLR, SequentialLR
 
+from . import checkpoint as ckpt
 from .batches import BatchStream
 from .config import ConfigError, TrainConfig
 from .objectives import OBJECTIVES, build_model
 from .samples import curve_plot, image_grid, save_png, scatter_plot
 
 SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different steps compare
+
+
+# Settings a resumed run must share with its checkpoint (the weights' shapes, the optimizer, the loss).
+RESUME_FIXED = ("data", "nz", "ngf", "ndf", "n_ideas", "hidden", "n_blocks", "n_layers_d", "embed_dim", "latent_dim",
+                "spectral_norm", "age_regressor", "image_size", "channels", "loss", "lr", "lr_d", "beta1", "beta2",
+                "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
+
+
+def _remove(path: Path) -> None:
+    """Delete a checkpoint folder; a symlink is unlinked, its target never touched."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class NonFiniteLossError(RuntimeError):
@@ -106,9 +120,6 @@ class Trainer:
         if config.ema_decay > 0:
             self.ema = EMAModel(obj.ema_modules().parameters(), decay=config.ema_decay, foreach=True)
             self.ema.to(self.device)
-            acc.register_for_checkpointing(self.ema)
-        for extra in getattr(obj, "checkpoint_objects", list)():
-            acc.register_for_checkpointing(extra)
 
         # noise differs per process from here on (data is split by BatchStream)
         set_seed(config.seed + 1 + acc.process_index)
@@ -263,53 +274,149 @@ class Trainer:
             self.accelerator.log({**means, **lrs}, step=self.step)
         return means
 
-    # -- checkpoints -------------------------------------------------------------------
+    # -- checkpoints (gan_train/checkpoint.py: safetensors + JSON, never pickles) -------
     @property
     def checkpoint_dir(self) -> Path:
         return self.out / "checkpoints"
 
     def latest_checkpoint(self) -> Path | None:
-        pointer = self.checkpoint_dir / "latest"
-        if not pointer.exists():
-            return None
-        path = self.checkpoint_dir / pointer.read_text().strip()
-        return path if path.is_dir() else None
+        """The newest whole checkpoint: the ``latest`` pointer if it names one, else a scan (a kill
+        between two renames of a re-save can leave the pointer naming a folder not yet back)."""
+        folder = self.checkpoint_dir
+        pointer = folder / "latest"
+        if pointer.is_file():
+            name = pointer.read_text().strip()
+            if ckpt.STEP_NAME.match(name) and ckpt.is_complete(folder / name):
+                return folder / name
+        for trash in folder.glob(".old-step_*"):  # the previous copy of a re-saved step, put back
+            name = trash.name[len(".old-"):]
+            if ckpt.is_complete(trash) and not (folder / name).exists():
+                os.replace(trash, folder / name)
+        whole = [p for p in self._step_folders() if ckpt.is_complete(p)]
+        return whole[-1] if whole else None
+
+    def _step_folders(self) -> list[Path]:
+        if not self.checkpoint_dir.is_dir():
+            return []
+        return sorted(p for p in self.checkpoint_dir.iterdir() if ckpt.STEP_NAME.match(p.name) and p.is_dir())
+
+    def _weights_are_finite(self) -> bool:
+        return all(bool(torch.isfinite(t).all()) for t in self.model.state_dict().values() if t.is_floating_point())
+
+    def training_state(self) -> dict:
+        """Everything a resumed run needs besides the RNG: weights, optimizers, schedules, EMA, pools."""
+        state = {"model": self.model.state_dict(), "opt_g": self.opt_g.state_dict(), "sched_g": self.sched_g.state_dict()}
+        if self.objective.has_discriminator:
+            state.update(opt_d=self.opt_d.state_dict(), sched_d=self.sched_d.state_dict())
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
+        state["extras"] = [extra.state_dict() for extra in getattr(self.objective, "checkpoint_objects", list)()]
+        if self.accelerator.scaler is not None:
+            state["scaler"] = self.accelerator.scaler.state_dict()
+        return state
 
     def save_checkpoint(self) -> Path:
-        """accelerator.save_state into a temporary folder, then an atomic rename and pointer
-        update: a crash mid-write never leaves a broken "latest". Keeps the newest few."""
+        """Write into a temporary folder, then rename it into place and move the ``latest`` pointer:
+        a crash mid-write never leaves a broken checkpoint. Weights that are already NaN/inf are
+        never saved. Keeps the newest ``keep_checkpoints``."""
         acc, name = self.accelerator, f"step_{self.step:07d}"
+        if not self._weights_are_finite():
+            last = self.latest_checkpoint()
+            raise NonFiniteLossError(
+                f"step {self.step}: the model's weights hold NaN or inf; no checkpoint written. "
+                + (f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; ")
+                + "lower --lr (or --lr-d), try --loss hinge or --r1-weight, then resume with --resume latest."
+            )
         tmp, final = self.checkpoint_dir / f".tmp-{name}", self.checkpoint_dir / name
         if acc.is_main_process:
+            if tmp.is_symlink() or tmp.is_file():
+                tmp.unlink()
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
+            ckpt.write_pair(tmp, "state", self.training_state())
         acc.wait_for_everyone()
-        acc.save_state(str(tmp))
+        ckpt.write_pair(tmp, f"rng_{acc.process_index}", ckpt.rng_state())
+        acc.wait_for_everyone()
         if acc.is_main_process:
-            (tmp / "trainer_state.json").write_text(json.dumps({"step": self.step}))
-            shutil.rmtree(final, ignore_errors=True)
+            ckpt.write_trainer_state(tmp, {"step": self.step, "family": self.config.model,
+                                           "num_processes": acc.num_processes, "config": self.config.to_dict()})
+            old = self.checkpoint_dir / f".old-{name}"
+            if final.exists() or final.is_symlink():  # re-saving a step: keep the old copy until the new is in place
+                _remove(old)
+                os.replace(final, old)
             os.replace(tmp, final)
             pointer = self.checkpoint_dir / "latest.tmp"
             pointer.write_text(name)
             os.replace(pointer, self.checkpoint_dir / "latest")
-            done = sorted(p for p in self.checkpoint_dir.glob("step_*") if p.is_dir())
-            for old in done[: -self.config.keep_checkpoints]:
-                shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
+            for stale in self._step_folders()[: -self.config.keep_checkpoints]:
+                _remove(stale)
         acc.wait_for_everyone()
         return final
 
     def resume(self, where: str) -> None:
         path = self.latest_checkpoint() if where == "latest" else Path(where)
         if path is None:
-            if where == "latest":
-                self.accelerator.print(f"--resume latest: no checkpoint in {self.checkpoint_dir} yet, starting fresh")
-                return
-        if not (path / "trainer_state.json").is_file():
-            raise ConfigError(f"--resume {where}: {path} is not a gan_train checkpoint (no trainer_state.json)")
-        self.accelerator.load_state(str(path))
-        self.step = json.loads((path / "trainer_state.json").read_text())["step"]
+            self.accelerator.print(f"--resume latest: no checkpoint in {self.checkpoint_dir} yet, starting fresh")
+            return
+        try:
+            meta = ckpt.read_trainer_state(path)
+            self._check_resume_settings(meta, path)
+            self._load_training_state(ckpt.read_pair(path, "state"), path)
+            rank = self.accelerator.process_index
+            if (path / f"rng_{rank}.json").is_file():
+                ckpt.set_rng_state(ckpt.read_pair(path, f"rng_{rank}"), str(path / f"rng_{rank}.json"))
+            else:
+                self.accelerator.print(f"warning: {path} was written by {meta.get('num_processes')} process(es) and has no "
+                                       f"random state for process {rank}: training goes on, but not bit-identically")
+        except ckpt.CheckpointError as err:
+            raise ConfigError(f"--resume {where}: {err}") from err
+        self.step = meta["step"]
         self._batches = None
         self.accelerator.print(f"resumed from {path} at step {self.step}")
+
+    def _check_resume_settings(self, meta: dict, path: Path) -> None:
+        """A checkpoint continues one run: settings that shape the model or the optimizer must match."""
+        if meta.get("family") != self.config.model:
+            raise ckpt.CheckpointError(f"{path} is a checkpoint of a {meta.get('family')!r} run; this run trains "
+                                       f"{self.config.model!r}. Pass the checkpoint of a {self.config.model} run.")
+        saved, now = meta.get("config") or {}, self.config.to_dict()
+        fixed = list(RESUME_FIXED) + ([] if now["lr_scheduler"] == "constant" else ["steps"])
+        differ = [f"--{k.replace('_', '-')} {now[k]} (checkpoint: {saved[k]})" for k in fixed
+                  if k in saved and saved[k] != now[k]]
+        if differ:
+            raise ckpt.CheckpointError(
+                f"{', '.join(differ)}: these settings cannot change when resuming (the optimizer and the "
+                f"schedule carry on from the checkpoint). Resume with the checkpoint's values (see {path.parent.parent / 'config.yaml'}), "
+                "or start a new run in another --output-dir.")
+
+    def _load_training_state(self, state: dict, path: Path) -> None:
+        where = str(path / ckpt.STATE_NAME)
+        own = self.model.state_dict()
+        weights = state.get("model") or {}
+        wrong = [f"{k} {tuple(weights[k].shape)} {weights[k].dtype} vs {tuple(v.shape)} {v.dtype}"
+                 for k, v in own.items() if k in weights and (weights[k].shape != v.shape or weights[k].dtype != v.dtype)]
+        missing, unexpected = sorted(set(own) - set(weights)), sorted(set(weights) - set(own))
+        if wrong or missing or unexpected:
+            raise ckpt.CheckpointError(f"{where}: the weights do not fit this model ({len(wrong)} of another shape or dtype, "
+                                       f"{len(missing)} missing, {len(unexpected)} unexpected; e.g. {(wrong + missing + unexpected)[0]})")
+        try:
+            self.model.load_state_dict(weights)
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.sched_g.load_state_dict(state["sched_g"])
+            if self.objective.has_discriminator:
+                self.opt_d.load_state_dict(state["opt_d"])
+                self.sched_d.load_state_dict(state["sched_d"])
+            if self.ema is not None:
+                self.ema.load_state_dict(state["ema"])
+                self.ema.to(self.device)
+            extras = getattr(self.objective, "checkpoint_objects", list)()
+            for extra, extra_state in zip(extras, state.get("extras", []), strict=True):
+                extra.load_state_dict(extra_state)
+            if self.accelerator.scaler is not None and "scaler" in state:
+                self.accelerator.scaler.load_state_dict(state["scaler"])
+        except (KeyError, ValueError, TypeError, RuntimeError) as err:
+            raise ckpt.CheckpointError(f"{where}: the optimizer, schedule or EMA state does not fit this run ({err!r})") from err
 
     # -- samples and the final model ---------------------------------------------------
     def ema_weights(self):

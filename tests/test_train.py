@@ -178,8 +178,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_weights(tmp_path):
     output = resumed.communicate(timeout=300)[0]
     assert resumed.returncode == 0, output
     assert f"resumed from {ckpts / latest}" in output
-    for path in ("model/model.safetensors", "checkpoints/step_0000060/model.safetensors",
-                 "checkpoints/step_0000060/model_1.safetensors"):
+    for path in ("model/model.safetensors", "checkpoints/step_0000060/state.safetensors",
+                 "checkpoints/step_0000060/rng_0.safetensors"):
         a, b = load_file(tmp_path / "straight" / path), load_file(tmp_path / "killed" / path)
         assert a.keys() == b.keys()
         assert all(torch.equal(a[k], b[k]) for k in a), f"{path} differs after resume"
@@ -223,7 +223,7 @@ def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tmp_path):
         trainer.train()
     ckpts = tmp_path / "run" / "checkpoints"
     assert (ckpts / "latest").read_text() == "step_0000008"
-    state = load_file(ckpts / "step_0000008" / "model.safetensors")
+    state = load_file(ckpts / "step_0000008" / "state.safetensors")
     assert all(torch.isfinite(v).all() for v in state.values())
 
 

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite needs, each only when it is missing, and never one
+# that conflicts with what is there. Run by `make test`; safe to run again (installs nothing then).
+set -euo pipefail
+sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+if ! command -v npm >/dev/null 2>&1; then
+  if command -v node >/dev/null 2>&1 && ! dpkg -s nodejs 2>/dev/null | grep -q '^Version: .*deb'; then
+    # Node.js from another source without its npm: Debian's npm would replace or break it.
+    echo "system-deps: node is installed ($(command -v node)) but npm is not on PATH." >&2
+    echo "  Install npm from the same source as your Node.js (it bundles npm), then run make again." >&2
+    exit 1
+  fi
+  need+=(npm)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "system-deps: installing ${need[*]} with apt-get"
+export DEBIAN_FRONTEND=noninteractive
+if ! { $sudo apt-get update -q && $sudo apt-get install -y -q "${need[@]}"; }; then
+  echo "system-deps: apt-get could not install ${need[*]}." >&2
+  echo "  Install them yourself (Debian/Ubuntu package names above) and run make again." >&2
+  exit 1
+fi
