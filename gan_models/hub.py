@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -154,6 +154,19 @@ class GANModel(
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """As huggingface_hub's, but a broken config.json gets a CheckpointError naming the file."""
+        source = str(pretrained_model_name_or_path)
+        if os.path.isdir(source):
+            read_config(Path(source) / CONFIG_NAME)
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise CheckpointError(f"{source}: {CONFIG_NAME} is not valid JSON ({err}).") from err
+        except AttributeError as err:  # the mixin calls config.items() on whatever the JSON held
+            raise CheckpointError(f"{source}: {CONFIG_NAME} must hold a JSON object ({err}).") from err
+
+    @classmethod
     def _from_pretrained(
         cls,
         *,
@@ -176,6 +189,14 @@ class GANModel(
                 f"{files[CONFIG_NAME]}: config.json is for family {family!r}, not {cls.family!r} "
                 f"({cls.__name__}). Load it with gan_models.load(...) to get the right class."
             )
+        # Build on the meta device first (no memory), and check the file's header against it: a
+        # config.json asking for ngf=1000000 must not allocate terabytes before the mismatch shows.
+        try:
+            with torch.device("meta"):
+                probe = cls(**model_kwargs)
+        except (TypeError, ValueError) as err:
+            raise CheckpointError(f"{files[CONFIG_NAME]}: does not describe a valid {cls.__name__} ({err}).") from err
+        check_header(probe.state_dict(), files[WEIGHTS_NAME])
         model = cls(**model_kwargs)
         load_weights(model, files[WEIGHTS_NAME])
         model.to(map_location)
@@ -232,6 +253,55 @@ def read_config(path: str | Path, source: str | None = None) -> dict:
     return config
 
 
+FLOAT_DTYPES = {torch.float32, torch.float16, torch.bfloat16}  # what save_pretrained may write for a float tensor
+
+
+def _dtype_fits(stored: torch.dtype, wanted: torch.dtype) -> bool:
+    return stored in FLOAT_DTYPES if wanted.is_floating_point else stored == wanted
+
+
+def check_header(expected: dict[str, torch.Tensor], path: str | Path) -> None:
+    """Compare names, shapes and dtypes with the safetensors header only (nothing is allocated)."""
+    path = Path(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            stored = {k: (tuple(f.get_slice(k).get_shape()), _SAFETENSORS_DTYPES.get(f.get_slice(k).get_dtype()))
+                      for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CorruptCheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt: {err}). "
+                                     "Re-download or re-save the model.") from err
+    own = {k: (tuple(v.shape), v.dtype) for k, v in expected.items()}
+    _raise_on_mismatch(path, own, stored)
+
+
+_SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+                       "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+                       "BOOL": torch.bool}
+
+
+def _raise_on_mismatch(path: Path, own: dict, stored: dict) -> None:
+    """own / stored: name -> (shape, dtype). Raises ShapeMismatchError naming what differs."""
+    missing = sorted(set(own) - set(stored))
+    unexpected = sorted(set(stored) - set(own))
+    wrong = [f"{k}: file {stored[k][0]} vs model {own[k][0]}" for k in own.keys() & stored.keys() if stored[k][0] != own[k][0]]
+    dtypes = [f"{k}: file {stored[k][1]} vs model {own[k][1]}" for k in own.keys() & stored.keys()
+              if stored[k][0] == own[k][0] and not (stored[k][1] and _dtype_fits(stored[k][1], own[k][1]))]
+    if missing or unexpected or wrong or dtypes:
+        parts = []
+        if wrong:
+            parts.append(f"{len(wrong)} shape mismatch(es), e.g. {'; '.join(sorted(wrong)[:3])}")
+        if dtypes:
+            parts.append(f"{len(dtypes)} tensor(s) of a dtype this model does not use, e.g. {'; '.join(sorted(dtypes)[:3])}")
+        if missing:
+            parts.append(f"{len(missing)} missing tensor(s), e.g. {', '.join(missing[:3])}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected tensor(s), e.g. {', '.join(unexpected[:3])}")
+        raise ShapeMismatchError(
+            f"{path}: does not match the architecture in config.json: {'; '.join(parts)}. "
+            "Was the file saved by a model with other settings?"
+        )
+
+
 def load_weights(model: nn.Module, path: str | Path) -> None:
     """Strictly copy a safetensors file into ``model``; every fault names the file."""
     path = Path(path)
@@ -245,22 +315,8 @@ def load_weights(model: nn.Module, path: str | Path) -> None:
             "Re-download or re-save the model."
         ) from err
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    wrong = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}"
-             for k in own.keys() & state.keys() if state[k].shape != own[k].shape]
-    if missing or unexpected or wrong:
-        parts = []
-        if wrong:
-            parts.append(f"{len(wrong)} shape mismatch(es), e.g. {'; '.join(sorted(wrong)[:3])}")
-        if missing:
-            parts.append(f"{len(missing)} missing tensor(s), e.g. {', '.join(missing[:3])}")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected tensor(s), e.g. {', '.join(unexpected[:3])}")
-        raise ShapeMismatchError(
-            f"{path}: does not match the architecture in config.json: {'; '.join(parts)}. "
-            "Was the file saved by a model with other settings?"
-        )
+    _raise_on_mismatch(path, {k: (tuple(v.shape), v.dtype) for k, v in own.items()},
+                       {k: (tuple(v.shape), v.dtype) for k, v in state.items()})
     with torch.no_grad():
         for key, value in own.items():
             value.copy_(state[key])

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from .config import ConfigError
+
 
 class BatchStream:
     def __init__(self, dataset: Dataset, batch_size: int, seed: int, rank: int = 0, world_size: int = 1,
@@ -18,7 +20,7 @@ class BatchStream:
         self.rank, self.world_size, self.num_workers = rank, world_size, num_workers
         per_rank = len(dataset) // world_size
         if per_rank < batch_size:
-            raise ValueError(
+            raise ConfigError(
                 f"the data has {len(dataset)} items: too few for batches of {batch_size} on {world_size} "
                 f"process(es). Lower --batch-size or use more data."
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,27 @@ class TrainConfig:
         for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        for name in ("nz", "ngf", "ndf", "n_ideas", "hidden", "n_blocks", "n_layers_d", "embed_dim", "latent_dim"):
+            if not 1 <= getattr(self, name) <= 4096:
+                raise ConfigError(f"--{name.replace('_', '-')} must be between 1 and 4096, got {getattr(self, name)}")
+        for name in ("checkpoint_every", "sample_every", "warmup_steps", "num_workers", "pool_size"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         for name in ("lr", "lr_d"):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ConfigError(f"--{name.replace('_', '-')} must be positive, got {value}")
+            if value is not None and not 0 < value < math.inf:
+                raise ConfigError(f"--{name.replace('_', '-')} must be a finite positive number, got {value}")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)}")
+        for name in ("gp_weight", "r1_weight", "age_regressor", "lambda_cycle", "lambda_identity", "lambda_l1", "kl_weight"):
+            value = getattr(self, name)
+            if not 0 <= value < math.inf:
+                raise ConfigError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {self.limit}")
+        if self.image_size is not None and not 4 <= self.image_size <= 1024:
+            raise ConfigError(f"--image-size must be between 4 and 1024 px, got {self.image_size}")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
         if self.channels not in (None, 1, 3):

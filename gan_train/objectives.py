@@ -339,6 +339,15 @@ OBJECTIVES = {
 
 def build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
     """The model the config asks for, shaped to the data (size, channels, classes)."""
+    try:
+        return _build_model(config, dataset)
+    except ValueError as err:  # the model's own check of its settings (e.g. an unsupported image size)
+        if isinstance(err, ConfigError):
+            raise
+        raise ConfigError(f"--model {config.model}: {err}") from err
+
+
+def _build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
     family, kind = config.model, dataset.kind
     if kind not in DATA_KIND[family]:
         raise ConfigError(

@@ -33,8 +33,12 @@ SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different st
 
 # Settings a resumed run must share with its checkpoint (the weights' shapes, the optimizer, the loss).
 RESUME_FIXED = ("data", "nz", "ngf", "ndf", "n_ideas", "hidden", "n_blocks", "n_layers_d", "embed_dim", "latent_dim",
-                "spectral_norm", "age_regressor", "image_size", "channels", "loss", "lr", "lr_d", "beta1", "beta2",
-                "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
+                "spectral_norm", "age_regressor", "image_size", "channels", "loss", "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
+
+
+# A loss this large means the run has diverged (a healthy GAN loss is O(1), WGAN critics O(100)):
+# stop instead of saving garbage weights that are still finite.
+LOSS_LIMIT = 1e6
 
 
 def _remove(path: Path) -> None:
@@ -45,8 +49,17 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _scale_schedule(scheduler, ratio: float) -> None:
+    """Multiply a (possibly nested, possibly Accelerate-wrapped) LR schedule's base rates by ratio."""
+    inner = getattr(scheduler, "scheduler", scheduler)
+    inner.base_lrs = [lr * ratio for lr in inner.base_lrs]
+    inner._last_lr = [lr * ratio for lr in inner.get_last_lr()]
+    for child in getattr(inner, "_schedulers", []):
+        _scale_schedule(child, ratio)
+
+
 class NonFiniteLossError(RuntimeError):
-    """A loss became NaN or infinite; the message names the step and the loss."""
+    """A loss became NaN, infinite or diverged (weights NaN too); the message names the step and the loss."""
 
 
 @dataclass
@@ -255,12 +268,13 @@ class Trainer:
     def _flush(self, pending: list[StepState]) -> dict[str, float]:
         rows = [s.floats() for s in pending]
         for row in rows:
-            bad = {k: v for k, v in row.items() if k != "step" and not torch.isfinite(torch.tensor(v))}
+            bad = {k: v for k, v in row.items() if k != "step" and not abs(v) < LOSS_LIMIT}
             if bad:
                 name, value = next(iter(bad.items()))
+                what = f"is {value}" if value != value or abs(value) == float("inf") else f"is {value:.3g} (diverged: above {LOSS_LIMIT:.0e})"
                 last = self.latest_checkpoint()
                 raise NonFiniteLossError(
-                    f"step {row['step']}: {name.replace('_', ' ')} is {value}. Training stopped. "
+                    f"step {row['step']}: {name.replace('_', ' ')} {what}. Training stopped. "
                     + (f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; ")
                     + "lower --lr, try --loss hinge or lsgan, or check the data for NaNs, then resume with --resume latest."
                 )
@@ -374,6 +388,32 @@ class Trainer:
         self.step = meta["step"]
         self._batches = None
         self.accelerator.print(f"resumed from {path} at step {self.step}")
+        self._apply_new_optimizer_settings(meta.get("config") or {})
+
+    def _apply_new_optimizer_settings(self, saved: dict) -> None:
+        """--lr / --lr-d / --beta1 / --beta2 given with --resume are honoured: the whole schedule is
+        scaled to the new learning rate from this step on, and the change is printed and put in the card."""
+        c, self.resume_changes = self.config, []
+        sides = [("lr", self.opt_g, self.sched_g, saved.get("lr"), c.lr)]
+        if self.objective.has_discriminator:
+            sides.append(("lr-d", self.opt_d, self.sched_d, saved.get("lr_d") or saved.get("lr"), c.lr_d or c.lr))
+        for flag, opt, sched, old, new in sides:
+            if old and old != new:
+                ratio = new / old
+                for group in opt.param_groups:
+                    group["lr"] *= ratio
+                    if "initial_lr" in group:
+                        group["initial_lr"] *= ratio
+                _scale_schedule(sched, ratio)
+                self.resume_changes.append(f"--{flag} {old} -> {new}")
+        betas = (c.beta1, c.beta2)
+        if (saved.get("beta1"), saved.get("beta2")) not in ((None, None), betas):
+            for opt in (self.opt_g, getattr(self, "opt_d", None)):
+                for group in (opt.param_groups if opt is not None else []):
+                    group["betas"] = betas
+            self.resume_changes.append(f"Adam betas ({saved.get('beta1')}, {saved.get('beta2')}) -> {betas}")
+        if self.resume_changes:
+            self.accelerator.print(f"resumed with new optimizer settings from step {self.step}: {'; '.join(self.resume_changes)}")
 
     def _check_resume_settings(self, meta: dict, path: Path) -> None:
         """A checkpoint continues one run: settings that shape the model or the optimizer must match."""
@@ -518,6 +558,8 @@ class Trainer:
             f"- Steps: {self.step} at batch {c.batch_size} x {self.accelerator.num_processes} process(es), loss "
             f"`{self.objective.loss.name if self.objective.loss else 'elbo'}`, lr {c.lr}, mixed precision {c.mixed_precision}, "
             f"EMA {c.ema_decay}, seed {c.seed}",
+            *([f"- Resumed at a checkpoint with new settings: {'; '.join(self.resume_changes)}"]
+              if getattr(self, "resume_changes", None) else []),
             f"- Time: {getattr(self, 'elapsed', 0):.0f} s on {hardware}, torch {torch.__version__}",
             f"- Final losses: {losses or 'n/a'}",
         ])

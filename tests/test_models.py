@@ -313,3 +313,55 @@ def test_age_regressor_head_round_trips(tmp_path):
     with pytest.raises(ValueError, match="no auxiliary head"):
         ConditionalGAN(condition="age", num_classes=1).discriminator(x[:, :1].expand(-1, 1, -1, -1), ages,
                                                                       return_aux=True)
+
+
+@pytest.mark.parametrize("setting", [{"ngf": 1_000_000}, {"nz": 1_000_000_000}])
+def test_huge_config_sizes_fail_on_the_header_before_allocating(saved, setting):
+    import resource
+
+    config = json.loads((saved / "config.json").read_text())
+    (saved / "config.json").write_text(json.dumps({**config, **setting}))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ShapeMismatchError, match=r"shape mismatch"):
+        gan_models.load(saved)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 200, f"loading a huge config grew memory by {grown_mib:.0f} MiB"  # the real model: > 1 TB
+
+
+def test_weights_of_a_dtype_the_model_does_not_use_are_refused(saved):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(saved / "model.safetensors")
+    save_file({k: v.to(torch.int8) if v.is_floating_point() else v for k, v in state.items()},
+              str(saved / "model.safetensors"))
+    with pytest.raises(ShapeMismatchError, match=r"dtype this model does not use, e\.g\. .*file torch\.int8 vs model torch\.float32"):
+        gan_models.load(saved)
+
+
+@pytest.mark.parametrize("text,message", [("{not json", "not valid JSON"), ("[1, 2]", "expected a JSON object")])
+def test_a_config_that_is_not_a_json_object_gets_a_checkpoint_error(saved, text, message):
+    (saved / "config.json").write_text(text)
+    for load in (gan_models.load, DCGAN.from_pretrained):
+        with pytest.raises(gan_models.CheckpointError, match=message):
+            load(saved)
+
+
+def test_a_config_with_settings_of_the_wrong_type_is_refused(saved):
+    config = json.loads((saved / "config.json").read_text())
+    (saved / "config.json").write_text(json.dumps({**config, "image_size": 30}))
+    with pytest.raises(gan_models.CheckpointError, match="config.json: does not describe a valid DCGAN"):
+        gan_models.load(saved)
+
+
+def test_extra_files_in_a_model_folder_are_never_read(saved):
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(saved / "pwned"), "w"))
+
+    for name in ("pytorch_model.bin", "optimizer.pkl", "training_args.bin"):
+        (saved / name).write_bytes(pickle.dumps(Payload()))
+    model = gan_models.load(saved)
+    assert model.generate(1, seed=0).shape == (1, 1, 32, 32)
+    assert not (saved / "pwned").exists()
