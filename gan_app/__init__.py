@@ -21,6 +21,7 @@ import threading  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from .errors import guard_numbers  # noqa: E402
 from .models import discover, weights_dir  # noqa: E402
 
 log = logging.getLogger("gan_app")
@@ -68,6 +69,7 @@ def build_demo(models: dict | None = None) -> gr.Blocks:
             age.build(demo, models)
             translate.build(demo, models)
             extras.build(demo, models)
+    guard_numbers(demo)
     return demo
 
 

@@ -190,3 +190,33 @@ def test_server_does_not_serve_or_read_other_files(app_server):
         assert "event: error" in stream and "root:" not in stream
     else:
         assert event.status_code in (400, 403, 422) and "root:" not in event.text
+
+
+# -- raw API payloads a script could send (NaN is legal in Python's JSON, not in gradio_client's) -----
+def call_raw(app_server, api: str, body: str) -> str:
+    url = app_server.url
+    event = httpx.post(f"{url}gradio_api/call/{api}", content=body, headers={"Content-Type": "application/json"},
+                       timeout=30)
+    assert event.status_code == 200, event.text
+    return httpx.get(f"{url}gradio_api/call/{api}/{event.json()['event_id']}", timeout=120).text
+
+
+@pytest.mark.parametrize("api, body, words", [
+    ("train_curve", '{"data": ["sine", NaN, 1e-4, 1e-4, 64, 5, "minimax"]}', "Steps per press of Train must be a finite number"),
+    ("sample", '{"data": ["dcgan-mnist", NaN, 16, "all"]}', "Seed must be a finite number"),
+    ("sample", '{"data": ["dcgan-mnist", "abc", 16, "all"]}', "Seed must be a number, got 'abc'"),
+    ("sample", '{"data": ["dcgan-mnist", 0, Infinity, "all"]}', "must be a finite number"),
+    ("sample", '{"data": ["dcgan-mnist", 0, 1000000000, "all"]}', "maximum value 64"),
+])
+def test_nan_and_text_in_number_fields_get_a_message_naming_the_field(app_server, api, body, words):
+    stream = call_raw(app_server, api, body)
+    assert "event: error" in stream and words in stream, stream
+
+
+def test_user_errors_leave_no_traceback_and_no_server_paths(client, app_server, capfd):
+    capfd.readouterr()
+    message = refused(client, "/etc", 0, 4, "all", api_name="/sample")
+    assert str(app_server.weights) not in message and "outside the folder" in message
+    message = refused(client, "dcgan-mnist", 0, 1000, "all", api_name="/sample")
+    err = capfd.readouterr()
+    assert "Traceback" not in err.out + err.err
