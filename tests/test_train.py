@@ -282,7 +282,9 @@ def test_accelerate_launch_folder_path_and_outputs(tmp_path):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert (out / "samples" / "step_0000003.png").is_file() and (out / "model" / "samples.png").is_file()
-    assert json.loads((out / "checkpoints" / "step_0000006" / "trainer_state.json").read_text()) == {"step": 6}
+    state = json.loads((out / "checkpoints" / "step_0000006" / "trainer_state.json").read_text())
+    assert (state["format"], state["step"], state["family"]) == ("gan_train-checkpoint/1", 6, "curvegan")
+    assert set(state["files"]) == {"state.safetensors", "state.json", "rng_0.safetensors", "rng_0.json"}
     assert list((out / "logs").rglob("events.out.tfevents.*")), "no TensorBoard log written"
     assert isinstance(gan_models.load(out / "model"), gan_models.CurveGAN)
 
