@@ -42,10 +42,11 @@ class TrainConfig:
     beta2: float = opt(0.999, "Adam beta2")
     lr_scheduler: str = opt("constant", f"learning-rate schedule: {', '.join(SCHEDULERS)}")
     warmup_steps: int = opt(0, "warm-up steps of the schedule")
-    loss: str | None = opt(None, "adversarial loss: minimax, nonsaturating, lsgan, hinge, wgan-gp (default: the family's)")
+    loss: str | None = opt(None, "adversarial loss: minimax, nonsaturating, lsgan, hinge, wgan-gp, relativistic (default: the family's)")
     n_critic: int = opt(1, "D updates per G update (5 is usual for wgan-gp)")
     gp_weight: float = opt(10.0, "gradient-penalty weight for wgan-gp")
     r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
+    r2_weight: float = opt(0.0, "R2 penalty weight on generated data (0 = off); relativistic + R1 + R2 is R3GAN's recipe")
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
     spectral_norm: bool = opt(False, "spectral normalisation on D's convolutions (dcgan, cgan; drops D's BatchNorm)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
@@ -130,10 +131,12 @@ class TrainConfig:
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)}")
-        for name in ("gp_weight", "r1_weight", "age_regressor", "lambda_cycle", "lambda_identity", "lambda_l1", "kl_weight"):
+        for name in ("gp_weight", "r1_weight", "r2_weight", "age_regressor", "lambda_cycle", "lambda_identity", "lambda_l1", "kl_weight"):
             value = getattr(self, name)
             if not 0 <= value < math.inf:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
+        if self.loss == "relativistic" and self.model not in ("dcgan", "curvegan"):
+            raise ConfigError(f"--loss relativistic is offered for dcgan and curvegan; {self.model} uses its own G loss")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.image_size is not None and not 4 <= self.image_size <= 1024:

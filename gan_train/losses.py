@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-LOSSES = ("minimax", "nonsaturating", "lsgan", "hinge", "wgan-gp")
+LOSSES = ("minimax", "nonsaturating", "lsgan", "hinge", "wgan-gp", "relativistic")
 
 
 def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
@@ -26,6 +26,9 @@ class AdversarialLoss:
     - ``hinge``: Lim & Ye / SAGAN.
     - ``wgan-gp``: Wasserstein critic with gradient penalty (Gulrajani et al.); the trainer adds
       the penalty.
+    - ``relativistic``: the paired relativistic loss (RpGAN, Jolicoeur-Martineau 2019) of R3GAN
+      (Huang et al. 2024): D wants real scored above fake, G the reverse. With ``--r1-weight`` and
+      ``--r2-weight`` it is R3GAN's regularised objective. G's loss needs D's logits on real data.
     """
 
     def __init__(self, name: str):
@@ -41,10 +44,20 @@ class AdversarialLoss:
             return 0.5 * (((real - 1) ** 2).mean() + (fake**2).mean())
         if self.name == "hinge":
             return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+        if self.name == "relativistic":
+            return F.softplus(fake - real).mean()  # -log sigmoid(real - fake)
         return fake.mean() - real.mean()  # wgan-gp
 
-    def g(self, fake: torch.Tensor) -> torch.Tensor:
+    @property
+    def needs_real_in_g(self) -> bool:
+        return self.name == "relativistic"
+
+    def g(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         fake = fake.float()
+        if self.name == "relativistic":
+            if real is None:
+                raise ValueError("the relativistic loss needs D's logits on real data for G's loss")
+            return F.softplus(real.float() - fake).mean()
         if self.name == "minimax":
             return -_bce(fake, 0.0)  # = mean log(1 - D(G(z)))
         if self.name == "nonsaturating":
@@ -69,7 +82,8 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, *extra) -> 
 
 
 def r1_penalty(critic, real: torch.Tensor, *extra) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): 0.5 * ||grad D(real)||^2, keeps D smooth on the data."""
+    """R1 (Mescheder et al. 2018): 0.5 * ||grad D(real)||^2, keeps D smooth on the data.
+    Called on fakes it is R2 (R3GAN penalises both)."""
     real = real.detach().requires_grad_(True)
     out = critic(real, *extra)
     (grad,) = torch.autograd.grad(out.float().sum(), real, create_graph=True)

@@ -82,9 +82,10 @@ class Objective:
         return loss, {"d_real": self.loss.probability(real_logits), "d_fake": self.loss.probability(fake_logits)}
 
     def g_loss(self, batch: dict, cache: dict) -> tuple[torch.Tensor, dict]:
-        n = self.real(batch).shape[0]
-        fake_logits = self.d_raw(self.g(self.noise(n, self.real(batch).device)))
-        return self.loss.g(fake_logits), {"d_fake_g": self.loss.probability(fake_logits)}
+        real = self.real(batch)
+        fake_logits = self.d_raw(self.g(self.noise(real.shape[0], real.device)))
+        real_logits = self.d_raw(real).detach() if self.loss.needs_real_in_g else None
+        return self.loss.g(fake_logits, real_logits), {"d_fake_g": self.loss.probability(fake_logits)}
 
     def penalties(self, critic, real, fake, *extra) -> torch.Tensor:
         total = torch.zeros((), device=real.device)
@@ -92,6 +93,8 @@ class Objective:
             total = total + self.config.gp_weight * gradient_penalty(critic, real, fake, *extra)
         if self.config.r1_weight:
             total = total + self.config.r1_weight * r1_penalty(critic, real, *extra)
+        if self.config.r2_weight:
+            total = total + self.config.r2_weight * r1_penalty(critic, fake, *extra)
         return total
 
     def ema_modules(self) -> nn.Module:

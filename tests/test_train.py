@@ -47,6 +47,7 @@ FAMILY_CASES = {
     "ring8": dict(model="curvegan", data="ring8", loss="hinge"),
     "dcgan-sn-hinge": dict(model="dcgan", data="digits", image_size=32, loss="hinge", spectral_norm=True),
     "dcgan-wgan-gp": dict(model="dcgan", data="digits", image_size=32, loss="wgan-gp", n_critic=2, r1_weight=1.0),
+    "dcgan-r3gan": dict(model="dcgan", data="digits", image_size=32, loss="relativistic", r1_weight=1.0, r2_weight=1.0),
 }
 
 
@@ -256,6 +257,8 @@ def test_config_file_with_flag_override_and_resolved_config(tmp_path):
     (["--steps", "0"], "--steps must be at least 1"),
     (["--model", "cyclegan", "--data", "digits"], "--model cyclegan needs unpaired data"),
     (["--data", "no-such-data"], "no-such-data"),
+    (["--model", "cyclegan", "--data", "fashion:sneaker~ankle_boot", "--loss", "relativistic"],
+     "--loss relativistic is offered for dcgan and curvegan"),
 ])
 def test_bad_options_give_clear_errors(args, message, tmp_path, capsys):
     assert cli_main([*args, "--output-dir", str(tmp_path), "--tracker", "none"]) == 2
