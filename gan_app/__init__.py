@@ -4,7 +4,7 @@
     demo = build_demo()
     demo.queue(**queue_kwargs()).launch(**launch_kwargs())
 
-Tabs: a GAN trained live on the tutorials' curves and on the ring of 8 Gaussians; sampling from bundled
+Tabs: live lessons trained in the browser (the tutorials' curves; GAN Lab in 2-D); sampling from bundled
 generators; an age-conditioned GAN; CycleGAN; and Pix2Pix / StackGAN / VAE-vs-GAN when such a model is
 bundled. Bundled models are ``save_pretrained`` folders in ``weights/<name>/`` (``$GAN_TOOLKIT_WEIGHTS``).
 Every endpoint is callable with gradio_client; see each tab module's docstring.
@@ -32,7 +32,7 @@ HEADER = """
 
 Two networks play a game: **G**, a novice painter, turns random numbers into pictures; **D**, an art critic,
 says how likely a picture is real. Trained in turns, the painter learns from the critic until the critic
-cannot tell (生成器为判别器提供训练样本，判别器为生成器提供优化目标). Start with **Paint like the artist**.
+cannot tell: G gives D its training examples, and D gives G its goal. Start with **Paint like the artist**.
 """
 CSS = """
 .pixels img { image-rendering: pixelated; image-rendering: crisp-edges; }
@@ -56,7 +56,7 @@ def configure() -> None:
 
 def build_demo(models: dict | None = None) -> gr.Blocks:
     """The whole app; ``models`` (name -> ModelInfo) defaults to what ``weights/`` holds now."""
-    from .tabs import age, curves, extras, sampling, translate
+    from .tabs import age, extras, lessons, sampling, translate
 
     models = discover() if models is None else models
     log.info("bundled models in %s: %s", weights_dir(), ", ".join(models) or "none")
@@ -64,7 +64,7 @@ def build_demo(models: dict | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
         gr.Markdown(HEADER)
         with gr.Tabs():
-            curves.build()
+            lessons.build()
             sampling.build(demo, models)
             age.build(demo, models)
             translate.build(demo, models)

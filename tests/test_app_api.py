@@ -6,8 +6,6 @@ the round-trip quality check runs only when trained weights are bundled under we
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from app_fixtures import PROJECT
@@ -23,7 +21,9 @@ def pixels(path) -> np.ndarray:
 
 def test_named_endpoints(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    assert {"/train_curve", "/sample", "/age", "/translate", "/interpolate", "/step_d", "/step_g"} <= names
+    assert {"/sample", "/age", "/translate", "/interpolate"} <= names
+    # the live lessons train in the browser: they add no endpoint a crowd could queue on
+    assert not {n for n in names if "curve" in n or "ring" in n or n in ("/step_d", "/step_g")}
     # the bundled fixture models include a Pix2Pix, a StackGAN and a VAE, so their tabs are there too
     assert {"/pix2pix", "/stackgan", "/vae_vs_gan"} <= names
 
@@ -133,48 +133,3 @@ def test_pix2pix_stackgan_vae(client):
     assert pixels(low).std() > 0.01 and pixels(high).std() > 0.01
     vae, gan, _ = client.predict("vae-mnist", "dcgan-mnist", 0, 4, api_name="/vae_vs_gan")
     assert not np.array_equal(pixels(vae), pixels(gan))
-
-
-# -- the live GAN -----------------------------------------------------------------------------
-def test_train_curve_streams(client):
-    job = client.submit("sine", 400, 1e-3, 1e-3, 64, 5, "minimax", api_name="/train_curve")
-    arrivals, updates = [], []
-    for update in job:
-        arrivals.append(time.monotonic())
-        updates.append(update)
-    curves, probs, losses, status, numbers = updates[-1]
-    assert numbers["step"] == 400 and status.startswith("Done")
-    assert 0 < numbers["d_real"] < 1 and 0 < numbers["d_fake"] < 1
-    assert np.isfinite(numbers["d_loss"]) and np.isfinite(numbers["g_loss"])
-    # several refreshes a second while it trains (the first update comes before the first step)
-    steps = [u[-1]["step"] for u in updates]
-    training = [t for t, s in zip(arrivals, steps) if 0 < s < 400]
-    assert len(training) >= 3
-    assert (len(training) - 1) / max(training[-1] - training[0], 1e-6) >= 2
-    # the plots carry the real band and G's curves, and G's curves moved
-    series = {row[2] for row in curves["data"]}
-    assert {"artist: upper bound", "artist: lower bound", "G: painting 1"} <= series
-    g_first = [row[1] for row in updates[0][0]["data"] if row[2] == "G: painting 1"]
-    g_last = [row[1] for row in curves["data"] if row[2] == "G: painting 1"]
-    assert np.abs(np.array(g_first) - np.array(g_last)).mean() > 0.01
-    assert {row[2] for row in probs["data"]} >= {"D(real)", "D(fake)"}
-    assert {row[2] for row in losses["data"]} == {"D loss", "G loss"}
-
-
-def test_step_d_and_step_g_move_the_right_player(client):
-    args = ("quadratic", 50, 1e-3, 1e-3, 64, 5, "minimax")
-    *_, start = client.predict(*args, api_name="/reset_curve")
-    assert start["step"] == 0
-    *_, status, after_d = client.predict(*args, api_name="/step_d")
-    assert after_d["step"] == 1 and status.startswith("After one D step")
-    assert after_d["d_real"] - after_d["d_fake"] > start["d_real"] - start["d_fake"]  # the critic got better
-    *_, after_g = client.predict(*args, api_name="/step_g")
-    assert after_g["d_fake"] > after_d["d_fake"]  # the painter fools the critic more
-    assert after_g["d_real"] == after_d["d_real"]  # and the critic did not change
-
-
-def test_ring_counts_modes(client):
-    job = client.submit(200, "nonsaturating", 1e-3, 1e-3, 128, 5, api_name="/train_ring")
-    *_, status, numbers = job.result()
-    assert numbers["step"] == 200 and numbers["modes_total"] == 8
-    assert 0 <= numbers["modes_covered"] <= 8 and "modes" in status

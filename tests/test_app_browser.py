@@ -1,7 +1,11 @@
-"""The page in a real browser (Chromium through Playwright): train and see the plot change, move the age slider
-and see the face change, upload a picture and see its translation. Screenshots go to test-artifacts/."""
+"""The page in a real browser (Chromium through Playwright): the live lessons train and draw, the mode-collapse
+preset collapses and its cure covers the ring; move the age slider and see the face change, upload a picture and
+see its translation. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 from app_fixtures import ARTIFACTS, PROJECT
@@ -43,22 +47,113 @@ def img_src(page, elem_id: str) -> str:
     return locator.first.get_attribute("src")
 
 
-def test_train_changes_the_plot(app_page):
+# -- the live lessons (they train in the page) ------------------------------------------------------
+SERIES = {"prob": ["0.5 (equilibrium)", "D(real)", "D(fake)"], "loss": ["D loss", "G loss"], "quality": ["inside band"]}
+SERIES_COLOURS = {"prob": ["#dc2626"], "loss": ["#7c3aed", "#2563eb"], "quality": ["#ea580c"]}
+COUNT_PIXELS = """([sel, hex]) => {
+  const c = document.querySelector(sel), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const t = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - t[0]) + Math.abs(d[i + 1] - t[1]) + Math.abs(d[i + 2] - t[2]) < 60) n++;
+  return n;
+}"""
+
+
+def lesson(page, kind):
+    return page.locator(f"#lesson-{kind}")
+
+
+def lesson_round(page, kind) -> int:
+    return page.evaluate(f"() => window.__ganLessons['{kind}'].game.step")
+
+
+@pytest.mark.parametrize("first", ["play", "d", "g"])
+def test_every_plot_is_drawn_from_the_first_update_whichever_button_comes_first(app_page, first):
     page = app_page
-    status = page.locator("#curve-status")
-    plot = page.locator("#curve-plot")
-    before = plot.screenshot()
-    steps = page.locator("#curve-steps input[type=number]")
-    steps.fill("300")  # a short run: while it trains the page redraws constantly and Playwright waits for calm
-    steps.press("Enter")
-    page.locator("#curve-train").click()
-    page.wait_for_function("() => /Done/.test(document.querySelector('#curve-status').innerText)", timeout=60_000)
-    page.wait_for_timeout(500)  # the last redraw
-    shot(page, "paint-trained")
-    assert "Step 300" in status.inner_text()
-    assert plot.screenshot() != before
-    assert "D(real)" in status.inner_text()
-    assert page.locator("#curve-plot canvas, #curve-plot svg").count() > 0
+    box = lesson(page, "curve")
+    box.locator("[data-act=play]").wait_for()
+    box.locator(f"[data-act={first}]").click()
+    page.wait_for_function("() => window.__ganLessons.curve.game.step >= 1")
+    if first == "play":
+        page.wait_for_timeout(1500)
+        box.locator("[data-act=play]").click()  # pause
+    points = page.evaluate("() => window.__ganLessons.curve.game.history.step.length")  # round 0 .. now (thinned)
+    assert points >= 2
+    for chart, names in SERIES.items():
+        drawn = dict(json.loads(box.locator(f"[data-role={chart}]").get_attribute("data-drawn")))
+        assert set(drawn) == set(names), drawn  # full legends: every series, by its whole name
+        assert all(drawn[name] == points for name in names), (chart, drawn, points)
+        for colour in SERIES_COLOURS[chart]:  # and the lines are on the canvas (legend swatch: 30 px)
+            count = page.evaluate(COUNT_PIXELS, [f"#lesson-curve [data-role={chart}]", colour])
+            assert count > 40, f"{chart}: colour {colour} missing after pressing {first} first ({count} px)"
+    shot(page, f"paint-first-{first}")
+
+
+def test_step_d_and_step_g_say_what_they_changed(app_page):
+    page = app_page
+    box = lesson(page, "curve")
+    box.locator("[data-act=d]").click()
+    note = box.locator("[data-role=note]")
+    page.wait_for_function("() => /Step D only: D's opinion of real data [0-9.]+ → [0-9.]+/.test("
+                           "document.querySelector('#lesson-curve [data-role=note]').innerText)")
+    assert "the painter did not" in note.inner_text()
+    box.locator("[data-act=g]").click()
+    page.wait_for_function("() => /Step G only/.test(document.querySelector('#lesson-curve [data-role=note]').innerText)")
+    assert "The painter moved its paintings" in note.inner_text()
+    assert lesson_round(page, "curve") == 2
+
+
+def test_a_run_shows_its_progress_and_trains(app_page):
+    page = app_page
+    box = lesson(page, "curve")
+    box.locator("[data-opt=runN]").fill("400")
+    box.locator("[data-act=run]").click()
+    page.wait_for_function("() => document.querySelector('#lesson-curve [data-role=progress]').value === 1", timeout=60_000)
+    assert "Finished 400 rounds" in box.locator("[data-role=note]").inner_text()
+    assert lesson_round(page, "curve") == 400
+    assert "inside the artist's band" in box.locator("[data-role=measures]").inner_text()
+
+
+def test_the_page_text_is_in_one_script_its_fonts_render(app_page):
+    text = app_page.evaluate("() => document.body.innerText")
+    assert not re.search(r"[\u3000-\u9fff]", text)
+
+
+def test_gan_lab_is_square_and_draws_your_own_data(app_page):
+    page = app_page
+    page.get_by_role("tab", name="GAN Lab (2-D)").click()
+    canvas = lesson(page, "points").locator("[data-role=main]")
+    canvas.wait_for()
+    b = canvas.bounding_box()
+    assert abs(b["width"] - b["height"]) < 1
+    for dx, dy in [(0.3, 0.3), (0.7, 0.3), (0.5, 0.7), (0.35, 0.65)]:
+        canvas.click(position={"x": b["width"] * dx, "y": b["height"] * dy})
+    page.wait_for_function("() => window.__ganLessons.points.game && window.__ganLessons.points.game.target.drawn")
+    assert lesson(page, "points").locator("[data-opt=target]").input_value() == "draw"
+    lesson(page, "points").locator("[data-act=round]").click()
+    page.wait_for_function("() => window.__ganLessons.points.game.step === 1")
+    shot(page, "gan-lab-drawn")
+
+
+def test_mode_collapse_collapses_and_the_cure_covers_the_ring(app_page):
+    page = app_page
+    page.get_by_role("tab", name="GAN Lab (2-D)").click()
+    box = lesson(page, "points")
+    measures = box.locator("[data-role=measures]")
+    done = "() => window.__ganLessons.points.game.step >= 1500"
+    box.locator("[data-act=collapse]").click()
+    page.wait_for_function(done, timeout=240_000)
+    page.wait_for_timeout(300)
+    collapsed = int(re.search(r"G reaches (\d) of 8 modes", measures.inner_text()).group(1))
+    shot(page, "gan-lab-collapse")
+    box.locator("[data-act=cure]").click()
+    page.wait_for_function("() => window.__ganLessons.points.game.step < 1500")
+    page.wait_for_function(done, timeout=240_000)
+    page.wait_for_timeout(300)
+    cured = int(re.search(r"G reaches (\d) of 8 modes", measures.inner_text()).group(1))
+    shot(page, "gan-lab-cure")
+    assert collapsed <= 2 and cured >= 7, (collapsed, cured)
+    assert "Mode collapse" in box.locator("[data-role=preset]").inner_text() or "cure" in box.locator("[data-role=preset]").inner_text()
 
 
 def test_age_slider_changes_the_face(app_page):

@@ -156,3 +156,125 @@ def test_engine_matches_gan_train_losses_gradients_and_adam(loss_name, activatio
     assert all(close(a, b) for a, b in zip(js["g_grads_after_d"], flat_grads(G)))
     adam_step(G, js["g_grads_after_d"])
     assert all(close(a, b, 1e-12) for a, b in zip(js["g_after"], flat_params(G)))
+
+
+LESSONS = ENGINE.parent
+
+
+def node(script: str, payload=None, timeout=600):
+    """Run JavaScript in Node with the lesson modules as E (engine), TG (targets), GG (game)."""
+    head = (f"const E = require({json.dumps(str(LESSONS / 'engine.js'))}); "
+            f"const TG = require({json.dumps(str(LESSONS / 'targets.js'))}); "
+            f"const GG = require({json.dumps(str(LESSONS / 'game.js'))}); "
+            "const input = JSON.parse(require('fs').readFileSync(0, 'utf8') || 'null');\n")
+    done = subprocess.run([NODE, "-e", head + script], input=json.dumps(payload), capture_output=True, text=True,
+                          timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("loss_name", LOSSES)
+def test_the_fast_path_gives_the_engine_s_gradients(loss_name):
+    """The lessons train with plain loops (no graph) when no penalty needs second derivatives (WGAN-GP
+    goes through the graph in both calls: the same numbers with its mixing weights fixed)."""
+    out = node("""
+      const r = E.rng(5), G = new E.MLP([2, 8, 8, 2], "leaky", r), D = new E.MLP([2, 8, 8, 1], "leaky", r);
+      const batch = (n, k) => { const t = new E.T(n, k); for (let i = 0; i < t.data.length; i++) t.data[i] = r.normal(); return t; };
+      const real = batch(16, 2), fake = batch(16, 2), z = batch(16, 2), opts = {loss: input, alpha: Array(16).fill(0.3)};
+      const slow = E.grad(E.dObjective(D, real, fake, opts, r).loss, D.params()).map((g) => g.toArray());
+      const fast = E.dGradients(D, real, fake, opts, r).grads.map((g) => g.toArray());
+      const gSlow = E.grad(E.gObjective(G, D, z, real, opts).loss, G.params()).map((g) => g.toArray());
+      const gFast = E.gGradients(G, D, z, real, opts).grads.map((g) => g.toArray());
+      process.stdout.write(JSON.stringify({slow, fast, gSlow, gFast}));
+    """, loss_name)
+    for a, b in [(out["slow"], out["fast"]), (out["gSlow"], out["gFast"])]:
+        assert len(a) == len(b) == 6
+        assert all(close(x, y, 1e-12) for x, y in zip(a, b))
+    assert any(abs(v) > 1e-6 for g in out["gFast"] for v in g)
+
+
+def test_every_chart_series_has_a_value_from_round_zero_whichever_step_comes_first():
+    out = node("""
+      const res = {};
+      for (const first of ["d", "g", "both"]) {
+        const g = new GG.Game({seed: 2}); g.round(first);
+        res[first] = ["dReal", "dFake", "dLoss", "gLoss", "quality"].map((k) => g.history[k].every((v) => Number.isFinite(v)));
+        res[first].push(g.history.step.join(","));
+      }
+      process.stdout.write(JSON.stringify(res));
+    """)
+    for first, flags in out.items():
+        assert flags == [True] * 5 + ["0,1"], first
+
+
+def test_step_d_moves_only_the_critic_and_step_g_only_the_painter():
+    out = node("""
+      const g = new GG.Game({seed: 3}), flat = (net) => net.params().flatMap((p) => p.toArray());
+      const g0 = flat(g.G), d0 = flat(g.D); g.round("d");
+      const g1 = flat(g.G), d1 = flat(g.D); g.round("g");
+      const g2 = flat(g.G), d2 = flat(g.D);
+      const same = (a, b) => a.every((v, i) => v === b[i]);
+      process.stdout.write(JSON.stringify([same(g0, g1), same(d0, d1), same(g1, g2), same(d1, d2)]));
+    """)
+    assert out == [True, False, False, True]
+
+
+def test_the_tutorials_painter_learns_the_artists_band_and_d_drifts_to_one_half():
+    out = node("""
+      const g = new GG.Game({kind: "curve", target: "quadratic", loss: "minimax", seed: 1,
+                             g: {layers: [64], lr: 1e-3}, d: {layers: [64], lr: 1e-3}});  // the page's defaults
+      const start = g.measure().inside;
+      for (let i = 0; i < 1500; i++) g.round();
+      const end = g.measure(), h = g.history, n = 50;
+      const avg = (a) => a.slice(-n).reduce((p, q) => p + q, 0) / n;
+      process.stdout.write(JSON.stringify({start, end: end.inside, dReal: avg(h.dReal), dFake: avg(h.dFake),
+                                           eq: g.equilibrium(end)}));
+    """)
+    assert out["start"] < 0.5 < 0.9 < out["end"], out
+    assert abs(out["dReal"] - 0.5) < 0.1 and abs(out["dFake"] - 0.5) < 0.1, out
+
+
+def test_equilibrium_is_claimed_only_when_measured():
+    out = node("""
+      const g = new GG.Game({seed: 1});
+      const early = g.equilibrium(g.measure());
+      for (let i = 0; i < 60; i++) g.round();
+      // D near 0.5 is not enough when G's samples miss the data
+      g.history.dReal = g.history.dReal.map(() => 0.5); g.history.dFake = g.history.dFake.map(() => 0.5);
+      const unmatched = g.equilibrium({covered: 3, total: 8, js: 0.6});
+      const matched = g.equilibrium({covered: 8, total: 8, js: 0.05});
+      g.history.dReal = g.history.dReal.map(() => 0.8);
+      const dWins = g.equilibrium({covered: 8, total: 8, js: 0.05});
+      process.stdout.write(JSON.stringify([early.reached, unmatched.reached, matched.reached, dWins.reached]));
+    """)
+    assert out == [False, False, True, False]
+
+
+@pytest.mark.parametrize("preset,check", [("collapse", lambda c: c <= 2), ("cure", lambda c: c >= 7)])
+def test_the_mode_collapse_preset_collapses_and_its_cure_covers_the_ring_on_ten_seeds(preset, check):
+    covered = node("""
+      const p = GG.PRESETS[input], out = [];
+      for (let seed = 1; seed <= 10; seed++) {
+        const g = new GG.Game({...p.settings, seed});
+        for (let i = 0; i < p.rounds; i++) g.round();
+        out.push(g.measure().covered);
+      }
+      process.stdout.write(JSON.stringify(out));
+    """, preset)
+    assert len(covered) == 10 and all(check(c) for c in covered), covered
+
+
+def test_drawn_data_and_every_preset_target_train():
+    out = node("""
+      const res = {};
+      for (const t of ["ring8", "grid25", "spiral", "moons", "draw"]) {
+        const s = t === "draw" ? {drawnPoints: [[0, 0], [0.5, 0.5], [-0.5, 0.5]]} : {target: t};
+        const g = new GG.Game({...s, seed: 1});
+        const before = g.measure().js;
+        for (let i = 0; i < 600; i++) g.round();
+        res[t] = [before, g.measure().js];
+      }
+      process.stdout.write(JSON.stringify(res));
+    """)
+    for target, (before, after) in out.items():
+        assert after < before, (target, before, after)  # G's points move toward the data

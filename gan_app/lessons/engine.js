@@ -278,7 +278,133 @@
     return { loss: gLoss(opts.loss, f, r), fake, f };
   }
 
-  const api = { T, MLP, Adam, rng, grad, noGrad, LOSSES, dLoss, gLoss, dObjective, gObjective, gradientPenalty, gradSquare,
+
+  // -- the fast first-order path -------------------------------------------------------------
+  // Most rounds need only first derivatives: plain loops over cached activations, no graph. The
+  // general engine above (tested against torch) checks this path in tests/test_lessons.py.
+  function fastForward(mlp, X, n) { // X: Float64Array (n x in); returns the cache
+    const acts = [X], pre = [], L = mlp.layers.length, act = mlp.activation;
+    let h = X;
+    mlp.layers.forEach((l, i) => {
+      const fin = l.W.rows, fout = l.W.cols, W = l.W.data, b = l.b.data, z = new Float64Array(n * fout);
+      for (let r = 0; r < n; r++) {
+        const o = r * fout;
+        z.set(b, o);
+        for (let p = 0; p < fin; p++) {
+          const x = h[r * fin + p];
+          if (x === 0) continue;
+          const q = p * fout;
+          for (let j = 0; j < fout; j++) z[o + j] += x * W[q + j];
+        }
+      }
+      pre.push(z);
+      if (i + 1 < L) {
+        const a = new Float64Array(z.length);
+        if (act === "tanh") for (let k = 0; k < z.length; k++) a[k] = Math.tanh(z[k]);
+        else { const slope = act === "leaky" ? 0.2 : 0; for (let k = 0; k < z.length; k++) a[k] = z[k] > 0 ? z[k] : slope * z[k]; }
+        h = a;
+        acts.push(a);
+      } else h = z;
+    });
+    return { acts, pre, out: h, n };
+  }
+  // dOut (n x out) -> {grads: [gW, gb, ...] as Float64Arrays (or null), dX}
+  function fastBackward(mlp, cache, dOut, wantParams = true) {
+    const { acts, pre, n } = cache, L = mlp.layers.length, act = mlp.activation;
+    const grads = new Array(2 * L).fill(null);
+    let d = dOut;
+    for (let i = L - 1; i >= 0; i--) {
+      const l = mlp.layers[i], fin = l.W.rows, fout = l.W.cols, W = l.W.data, h = acts[i];
+      if (i + 1 < L) { // through the activation of layer i's output
+        const z = pre[i], a = acts[i + 1];
+        if (act === "tanh") for (let k = 0; k < d.length; k++) d[k] *= 1 - a[k] * a[k];
+        else { const slope = act === "leaky" ? 0.2 : 0; for (let k = 0; k < d.length; k++) if (z[k] <= 0) d[k] *= slope; }
+      }
+      if (wantParams) {
+        const gW = new Float64Array(fin * fout), gb = new Float64Array(fout);
+        for (let r = 0; r < n; r++) {
+          const o = r * fout;
+          for (let j = 0; j < fout; j++) gb[j] += d[o + j];
+          for (let p = 0; p < fin; p++) {
+            const x = h[r * fin + p];
+            if (x === 0) continue;
+            const q = p * fout;
+            for (let j = 0; j < fout; j++) gW[q + j] += x * d[o + j];
+          }
+        }
+        grads[2 * i] = gW; grads[2 * i + 1] = gb;
+      }
+      if (i > 0 || !wantParams) {
+        const dx = new Float64Array(n * fin);
+        for (let r = 0; r < n; r++) for (let p = 0; p < fin; p++) {
+          let sum = 0; const q = p * fout, o = r * fout;
+          for (let j = 0; j < fout; j++) sum += W[q + j] * d[o + j];
+          dx[r * fin + p] = sum;
+        }
+        d = dx;
+      }
+    }
+    return { grads, dX: d };
+  }
+  const sig = (x) => 1 / (1 + Math.exp(-x));
+  const sp = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  // loss value and its gradient w.r.t. the logits, as dLoss / gLoss compute them
+  function fastDLoss(name, r, f) {
+    const n = r.length, m = f.length, dr = new Float64Array(n), df = new Float64Array(m);
+    let v = 0;
+    if (name === "minimax" || name === "nonsaturating") {
+      for (let i = 0; i < n; i++) { v += sp(-r[i]) / n; dr[i] = -sig(-r[i]) / n; }
+      for (let i = 0; i < m; i++) { v += sp(f[i]) / m; df[i] = sig(f[i]) / m; }
+    } else if (name === "lsgan") {
+      for (let i = 0; i < n; i++) { v += 0.5 * (r[i] - 1) ** 2 / n; dr[i] = (r[i] - 1) / n; }
+      for (let i = 0; i < m; i++) { v += 0.5 * f[i] ** 2 / m; df[i] = f[i] / m; }
+    } else if (name === "hinge") {
+      for (let i = 0; i < n; i++) { v += Math.max(0, 1 - r[i]) / n; dr[i] = 1 - r[i] > 0 ? -1 / n : 0; }
+      for (let i = 0; i < m; i++) { v += Math.max(0, 1 + f[i]) / m; df[i] = 1 + f[i] > 0 ? 1 / m : 0; }
+    } else if (name === "relativistic") {
+      for (let i = 0; i < n; i++) { const s = sig(f[i] - r[i]); v += sp(f[i] - r[i]) / n; df[i] = s / n; dr[i] = -s / n; }
+    } else {
+      for (let i = 0; i < n; i++) { v -= r[i] / n; dr[i] = -1 / n; }
+      for (let i = 0; i < m; i++) { v += f[i] / m; df[i] = 1 / m; }
+    }
+    return { value: v, dr, df };
+  }
+  function fastGLoss(name, f, r) {
+    const m = f.length, df = new Float64Array(m);
+    let v = 0;
+    for (let i = 0; i < m; i++) {
+      if (name === "minimax") { v -= sp(f[i]) / m; df[i] = -sig(f[i]) / m; }
+      else if (name === "nonsaturating") { v += sp(-f[i]) / m; df[i] = -sig(-f[i]) / m; }
+      else if (name === "lsgan") { v += (f[i] - 1) ** 2 / m; df[i] = 2 * (f[i] - 1) / m; }
+      else if (name === "relativistic") { v += sp(r[i] - f[i]) / m; df[i] = -sig(r[i] - f[i]) / m; }
+      else { v -= f[i] / m; df[i] = -1 / m; }
+    }
+    return { value: v, df };
+  }
+  const needsGraph = (opts) => opts.loss === "wgan-gp" || opts.r1Weight > 0 || opts.r2Weight > 0;
+  const asT = (mlp, grads) => mlp.params().map((p, i) => new T(p.rows, p.cols, grads[i]));
+  // D's update: gradients for D's parameters (fast path unless a penalty needs gradients of gradients)
+  function dGradients(D, real, fake, opts, random) {
+    if (needsGraph(opts)) {
+      const { loss, r, f } = dObjective(D, real, fake, opts, random);
+      return { grads: grad(loss, D.params()), loss: loss.item(), r: r.data, f: f.data };
+    }
+    const cr = fastForward(D, real.data, real.rows), cf = fastForward(D, fake.data, fake.rows);
+    const l = fastDLoss(opts.loss, cr.out, cf.out);
+    const a = fastBackward(D, cr, l.dr).grads, b = fastBackward(D, cf, l.df).grads;
+    return { grads: asT(D, a.map((g, i) => { for (let k = 0; k < g.length; k++) g[k] += b[i][k]; return g; })),
+      loss: l.value, r: cr.out, f: cf.out };
+  }
+  // G's update: gradients for G's parameters through the frozen D (always first order)
+  function gGradients(G, D, z, real, opts) {
+    const cg = fastForward(G, z.data, z.rows), cd = fastForward(D, cg.out, z.rows);
+    const r = opts.loss === "relativistic" ? fastForward(D, real.data, real.rows).out : null;
+    const l = fastGLoss(opts.loss, cd.out, r);
+    const dFake = fastBackward(D, cd, l.df, false).dX;
+    return { grads: asT(G, fastBackward(G, cg, dFake).grads), loss: l.value, f: cd.out, fake: cg.out };
+  }
+
+  const api = { dGradients, gGradients, fastForward, fastBackward, fastDLoss, fastGLoss, T, MLP, Adam, rng, grad, noGrad, LOSSES, dLoss, gLoss, dObjective, gObjective, gradientPenalty, gradSquare,
     ops: { matmul, transpose, addRow, sumRows, rowSum, add, sub, mul, scale, shift, square, relu, leaky, tanh, sigmoid,
       softplus, sqrt, sum, mean } };
   if (typeof module !== "undefined" && module.exports) module.exports = api;

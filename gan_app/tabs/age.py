@@ -24,7 +24,7 @@ STRIP_AGES = (10, 20, 30, 40, 50, 60, 70, 80)
 MIN_AGE, MAX_AGE = 5, 95
 
 INTRO = """
-## From young to old (从年轻到年长)
+## From young to old
 
 A **conditional GAN** gets the condition (here an age in years) together with the noise. The noise (the
 **seed**) decides *who* is painted; the age decides *how old* they look. Keep the seed, move the slider:

@@ -80,7 +80,7 @@ def _stackgan_tab(models: list[ModelInfo]) -> None:
     with gr.Tab("StackGAN", id="stackgan", elem_id="tab-stackgan"):
         gr.Markdown("## StackGAN: sketch first, then details\n\nStage I draws a rough, small picture from the "
                     "noise and the class; stage II looks at that sketch and paints it four times larger, "
-                    "fixing what stage I missed (堆积生成对抗网络).")
+                    "fixing what stage I missed.")
         first = models[0]
         with gr.Row():
             model = model_picker(models, "Model", "stack-model", "StackGAN")

@@ -34,8 +34,7 @@ INTRO = """
 ## Sampling: what has the painter learned?
 
 Every **seed** picks one set of random numbers (the painter's ideas); the generator turns each into an image.
-The same seed always gives the same images. A **conditional** GAN also takes the class you ask for
-(条件生成对抗网络：生成给定条件的图像). The animation walks through noise space from seed A to seed B
+The same seed always gives the same images. A **conditional** GAN also takes the class you ask for: it generates an image of the condition it is given. The animation walks through noise space from seed A to seed B
 (spherical interpolation): smooth changes mean G learned a continuous "space of ideas", not a list of copies.
 """
 
