@@ -222,7 +222,7 @@ def test_step_d_moves_only_the_critic_and_step_g_only_the_painter():
 def test_the_tutorials_painter_learns_the_artists_band_and_d_drifts_to_one_half():
     out = node("""
       const g = new GG.Game({kind: "curve", target: "quadratic", loss: "minimax", seed: 1,
-                             g: {layers: [64], lr: 1e-3}, d: {layers: [64], lr: 1e-3}});  // the page's defaults
+                             g: {layers: [32], lr: 2e-3}, d: {layers: [32], lr: 2e-3}});  // the page's defaults
       const start = g.measure().inside;
       for (let i = 0; i < 1500; i++) g.round();
       const end = g.measure(), h = g.history, n = 50;

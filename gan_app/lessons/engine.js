@@ -282,11 +282,20 @@
   // -- the fast first-order path -------------------------------------------------------------
   // Most rounds need only first derivatives: plain loops over cached activations, no graph. The
   // general engine above (tested against torch) checks this path in tests/test_lessons.py.
-  function fastForward(mlp, X, n) { // X: Float64Array (n x in); returns the cache
+  // Training reuses its buffers (a "slot" names one use, e.g. D on the real batch): allocating typed
+  // arrays every step costs more than the arithmetic of these small networks.
+  function buffer(mlp, slot, name, size) {
+    if (slot === undefined) return new Float64Array(size);
+    const ws = mlp.ws || (mlp.ws = new Map()), key = `${slot}:${name}`;
+    let b = ws.get(key);
+    if (!b || b.length !== size) { b = new Float64Array(size); ws.set(key, b); } else b.fill(0);
+    return b;
+  }
+  function fastForward(mlp, X, n, slot) { // X: Float64Array (n x in); returns the cache
     const acts = [X], pre = [], L = mlp.layers.length, act = mlp.activation;
     let h = X;
     mlp.layers.forEach((l, i) => {
-      const fin = l.W.rows, fout = l.W.cols, W = l.W.data, b = l.b.data, z = new Float64Array(n * fout);
+      const fin = l.W.rows, fout = l.W.cols, W = l.W.data, b = l.b.data, z = buffer(mlp, slot, `z${i}`, n * fout);
       for (let r = 0; r < n; r++) {
         const o = r * fout;
         z.set(b, o);
@@ -299,18 +308,18 @@
       }
       pre.push(z);
       if (i + 1 < L) {
-        const a = new Float64Array(z.length);
+        const a = buffer(mlp, slot, `a${i}`, z.length);
         if (act === "tanh") for (let k = 0; k < z.length; k++) a[k] = Math.tanh(z[k]);
         else { const slope = act === "leaky" ? 0.2 : 0; for (let k = 0; k < z.length; k++) a[k] = z[k] > 0 ? z[k] : slope * z[k]; }
         h = a;
         acts.push(a);
       } else h = z;
     });
-    return { acts, pre, out: h, n };
+    return { acts, pre, out: h, n, slot };
   }
   // dOut (n x out) -> {grads: [gW, gb, ...] as Float64Arrays (or null), dX}
   function fastBackward(mlp, cache, dOut, wantParams = true) {
-    const { acts, pre, n } = cache, L = mlp.layers.length, act = mlp.activation;
+    const { acts, pre, n, slot } = cache, L = mlp.layers.length, act = mlp.activation;
     const grads = new Array(2 * L).fill(null);
     let d = dOut;
     for (let i = L - 1; i >= 0; i--) {
@@ -321,7 +330,7 @@
         else { const slope = act === "leaky" ? 0.2 : 0; for (let k = 0; k < d.length; k++) if (z[k] <= 0) d[k] *= slope; }
       }
       if (wantParams) {
-        const gW = new Float64Array(fin * fout), gb = new Float64Array(fout);
+        const gW = buffer(mlp, slot, `gW${i}`, fin * fout), gb = buffer(mlp, slot, `gb${i}`, fout);
         for (let r = 0; r < n; r++) {
           const o = r * fout;
           for (let j = 0; j < fout; j++) gb[j] += d[o + j];
@@ -335,7 +344,7 @@
         grads[2 * i] = gW; grads[2 * i + 1] = gb;
       }
       if (i > 0 || !wantParams) {
-        const dx = new Float64Array(n * fin);
+        const dx = buffer(mlp, slot, `dx${i}`, n * fin);
         for (let r = 0; r < n; r++) for (let p = 0; p < fin; p++) {
           let sum = 0; const q = p * fout, o = r * fout;
           for (let j = 0; j < fout; j++) sum += W[q + j] * d[o + j];
@@ -389,7 +398,7 @@
       const { loss, r, f } = dObjective(D, real, fake, opts, random);
       return { grads: grad(loss, D.params()), loss: loss.item(), r: r.data, f: f.data };
     }
-    const cr = fastForward(D, real.data, real.rows), cf = fastForward(D, fake.data, fake.rows);
+    const cr = fastForward(D, real.data, real.rows, "real"), cf = fastForward(D, fake.data, fake.rows, "fake");
     const l = fastDLoss(opts.loss, cr.out, cf.out);
     const a = fastBackward(D, cr, l.dr).grads, b = fastBackward(D, cf, l.df).grads;
     return { grads: asT(D, a.map((g, i) => { for (let k = 0; k < g.length; k++) g[k] += b[i][k]; return g; })),
@@ -397,8 +406,8 @@
   }
   // G's update: gradients for G's parameters through the frozen D (always first order)
   function gGradients(G, D, z, real, opts) {
-    const cg = fastForward(G, z.data, z.rows), cd = fastForward(D, cg.out, z.rows);
-    const r = opts.loss === "relativistic" ? fastForward(D, real.data, real.rows).out : null;
+    const cg = fastForward(G, z.data, z.rows, "g"), cd = fastForward(D, cg.out, z.rows, "g");
+    const r = opts.loss === "relativistic" ? fastForward(D, real.data, real.rows, "gReal").out : null;
     const l = fastGLoss(opts.loss, cd.out, r);
     const dFake = fastBackward(D, cd, l.df, false).dX;
     return { grads: asT(G, fastBackward(G, cg, dFake).grads), loss: l.value, f: cd.out, fake: cg.out };

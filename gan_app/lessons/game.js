@@ -31,6 +31,7 @@
     constructor(settings = {}) {
       const s = { ...DEFAULTS, ...settings, g: { ...DEFAULTS.g, ...(settings.g || {}) }, d: { ...DEFAULTS.d, ...(settings.d || {}) } };
       if (s.kind === "curve" && !settings.nz) s.nz = 5;
+      if (s.kind === "curve" && !settings.activation) s.activation = "relu"; // the tutorials' networks
       this.s = s;
       this.random = E.rng(s.seed);
       this.target = s.kind === "curve" ? TG.CURVES[s.target] : s.drawnPoints ? TG.drawn(s.drawnPoints) : TG.POINT_SETS[s.target];
@@ -83,7 +84,7 @@
     // Each step records both players' losses on its batch, so every series has a value from the
     // first round on, whichever button comes first (the other player's loss is evaluated, not trained).
     dStep() {
-      const n = this.s.batch, real = this.realBatch(n), fake = new T(n, this.dim, E.fastForward(this.G, this.noise(n).data, n).out);
+      const n = this.s.batch, real = this.realBatch(n), fake = new T(n, this.dim, E.fastForward(this.G, this.noise(n).data, n, "fakes").out);
       const { grads, loss, r, f } = E.dGradients(this.D, real, fake, this.opts(), this.random);
       this.optD.step(grads);
       Object.assign(this.last, { dLoss: loss, dReal: meanSigmoid(r), dFake: meanSigmoid(f),

@@ -111,7 +111,7 @@
     for (const l of E.LOSSES) opt("loss").add(new Option(LOSS_NAMES[l], l));
     if (kind === "curve") { // the tutorials' settings
       opt("loss").value = "minimax";
-      for (const w of ["g", "d"]) { opt(`${w}.layers`).value = "64"; opt(`${w}.lr`).value = "0.001"; }
+      for (const w of ["g", "d"]) { opt(`${w}.layers`).value = "32"; opt(`${w}.lr`).value = "0.002"; }
     }
     let drawnPoints = [];
 
@@ -146,7 +146,9 @@
     // -- state ----------------------------------------------------------------------------------
     let seed = 1, game = null, playing = false, runLeft = 0, runTotal = 0, lastSlow = 0, measured = null, frames = 0;
     let ghost = null, note = "", structure = "";
-    const stats = { rounds: 0, redraws: 0, roundsPerSec: 0, redrawsPerSec: 0, since: performance.now(), firstDraw: null };
+    // per-second rates for the page; cumulative counts for benchmarks/lessons_browser.py
+    const stats = { rounds: 0, redraws: 0, roundsPerSec: 0, redrawsPerSec: 0, since: performance.now(), firstDraw: null,
+      totalRedraws: 0 };
     const show = (k) => kind !== "points" || $(`[data-show=${k}]`).checked;
     const error = (msg) => { role("error").textContent = msg || ""; };
 
@@ -277,23 +279,29 @@
     }
 
     // -- drawing ----------------------------------------------------------------------------------
+    let lastText = 0;
     function draw() {
-      stats.redraws += 1;
+      stats.redraws += 1; stats.totalRedraws += 1;
       if (stats.firstDraw === null) stats.firstDraw = performance.now();
+      ctx.clearRect(0, 0, W, W);
+      if (kind === "points") drawPoints(); else drawCurves();
+      drawCharts();
+      // text changes make the browser lay out the whole page: 5 times a second is enough to read
+      const now = performance.now();
+      if (playing || runLeft > 0) { if (now - lastText < 200) return; }
+      lastText = now;
       $("[data-act=play]").textContent = playing ? "Pause" : "Train";
       role("progress").value = runTotal ? (runTotal - runLeft) / runTotal : 0;
       const busy = playing || runLeft > 0;
       role("stats").textContent = `round ${game ? game.step : 0}` +
         (busy ? ` · ${Math.round(stats.roundsPerSec)} rounds/s · ${Math.round(stats.redrawsPerSec)} redraws/s` : "");
-      ctx.clearRect(0, 0, W, W);
-      if (kind === "points") drawPoints(); else drawCurves();
-      drawCharts();
+      role("legend").innerHTML = legendHtml;
       drawStatus();
     }
 
     function drawPoints() {
       if (show("heat") && game) {
-        const n = 46, pts = new E.T(n * n, 2);
+        const n = 40, pts = new E.T(n * n, 2);
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
           pts.data[(i * n + j) * 2] = -LIM + ((j + 0.5) / n) * 2 * LIM;
           pts.data[(i * n + j) * 2 + 1] = LIM - ((i + 0.5) / n) * 2 * LIM;
@@ -323,11 +331,11 @@
         ctx.strokeStyle = COLORS.arrow; ctx.lineWidth = 1;
         fakes.forEach((q, i) => { if (i % 3 === 0) arrow(q, [q[0] + (0.18 * grads[i][0]) / maxLen, q[1] + (0.18 * grads[i][1]) / maxLen]); });
       }
-      role("legend").innerHTML = legend([[COLORS.real, "real data"], [COLORS.fake, "G's fakes"],
+      legendHtml = legend([[COLORS.real, "real data"], [COLORS.fake, "G's fakes"],
         ...(show("heat") ? [["rgba(22,163,74,0.45)", "D says real"], ["rgba(124,58,237,0.45)", "D says fake"]] : []),
         ...(show("grid") ? [[COLORS.grid, "G's warped latent grid"]] : []), ...(show("arrows") ? [[COLORS.arrow, "arrows: where G's loss pushes each fake"]] : [])]);
     }
-    let heat = null;
+    let heat = null, legendHtml = "";
     function heatCanvas(n) { if (!heat || heat.width !== n) { heat = document.createElement("canvas"); heat.width = heat.height = n; } return heat; }
     function drawLatentGrid() {
       const k = 13, z = new E.T(k * k, game.s.nz);
@@ -356,7 +364,7 @@
       if (ghost && performance.now() < ghost.until) ghost.fakes.forEach((c, i) => poly(c, COLORS.curves[i % 3] + "55", 2, [5, 4]));
       fakes.forEach((c, i) => poly(c, COLORS.curves[i % 3], 3));
       const probs = game.dProbabilities(new E.T(fakes.length, fakes[0].length, Float64Array.from(fakes.flat())));
-      role("legend").innerHTML = legend([[COLORS.band, "the artist's band: where every real painting lies"], [COLORS.realCurve, "real paintings"],
+      legendHtml = legend([[COLORS.band, "the artist's band: where every real painting lies"], [COLORS.realCurve, "real paintings"],
         ...fakes.map((_, i) => [COLORS.curves[i], `G's painting ${i + 1} (D: ${(probs[i] * 100).toFixed(0)}% real)`])]);
     }
 
