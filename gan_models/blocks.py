@@ -104,7 +104,16 @@ class DCGANDiscriminator(nn.Module):
 
 # -- conditioning ------------------------------------------------------------------------
 class ClassEmbedding(nn.Embedding):
-    """Class label -> vector. Labels outside [0, num_classes) get a clear error."""
+    """Class label -> vector. Labels outside [0, num_classes) get a clear error.
+
+    Starts at N(0, 0.02) like every other weight (and the age anchors): nn.Embedding's N(0, 1) made
+    the label outweigh the noise in G's first layer, and G learned one image per class, ignoring its
+    noise (measured on the cGAN: within-class spread 0.05 vs 0.23; on StackGAN: one image per class).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, **kwargs):
+        super().__init__(num_embeddings, embedding_dim, **kwargs)
+        nn.init.normal_(self.weight, 0.0, 0.02)
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
         labels = labels.long()
