@@ -114,6 +114,9 @@ def main(demo: gr.Blocks | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     demo = build_demo() if demo is None else demo
     demo.queue(**queue_kwargs()).launch(**launch_kwargs(prevent_thread_lock=True))
+    from .tabs.lessons import add_classroom_routes
+
+    add_classroom_routes(demo.server_app)
     warm_up()  # after launch: the page is up first
     demo.block_thread()
 

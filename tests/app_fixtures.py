@@ -106,6 +106,9 @@ def app_server(weights_root, tmp_path_factory):
     port = free_port()
     demo.queue(**gan_app.queue_kwargs()).launch(
         **gan_app.launch_kwargs(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True))
+    from gan_app.tabs.lessons import add_classroom_routes
+
+    add_classroom_routes(demo.server_app)  # as gan_app.main() does
     gan_app.warm_up()  # as `python app.py` does: the trainer imports in the background
     server = AppServer(f"http://127.0.0.1:{port}/", demo, weights_root, time.monotonic() - started)
     yield server

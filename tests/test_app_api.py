@@ -133,3 +133,14 @@ def test_pix2pix_stackgan_vae(client):
     assert pixels(low).std() > 0.01 and pixels(high).std() > 0.01
     vae, gan, _ = client.predict("vae-mnist", "dcgan-mnist", 0, 4, api_name="/vae_vs_gan")
     assert not np.array_equal(pixels(vae), pixels(gan))
+
+
+def test_classroom_pages_are_served_and_unknown_ones_refused(app_server):
+    import httpx
+
+    for name in ("paint", "lab"):
+        page = httpx.get(app_server.url + f"lessons/{name}", timeout=30)
+        assert page.status_code == 200 and "GanLesson.mount" in page.text and "GanEngine" in page.text
+    missing = httpx.get(app_server.url + "lessons/../etc/passwd", timeout=30)
+    assert missing.status_code == 404 and "root:" not in missing.text
+    assert httpx.get(app_server.url + "lessons/nope", timeout=30).status_code == 404

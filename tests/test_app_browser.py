@@ -224,3 +224,15 @@ def test_vae_tab_shows_both_models_with_their_metrics(app_page):
     page.locator("#vae-right img").wait_for()
     page.wait_for_function("() => /VAE.*:.*\\n?.*GAN/s.test(document.body.innerText) && /lower FID\\/KID is better/.test(document.body.innerText)")
     shot(page, "vae-vs-gan")
+
+
+@pytest.mark.parametrize("name,kind", [("paint", "curve"), ("lab", "points")])
+def test_the_classroom_page_holds_one_lesson_that_trains(page, app_server, name, kind):
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    response = page.goto(app_server.url + f"lessons/{name}")
+    assert response.status == 200 and len(response.body()) < 120_000  # one small document, no front end to boot
+    page.locator(f"#lesson-{kind} [data-act=play]").click()
+    page.wait_for_function(f"() => window.__ganLessons['{kind}'].game.step > 50")
+    shot(page, f"classroom-{name}")
+    assert not errors, errors
