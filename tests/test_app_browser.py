@@ -236,3 +236,16 @@ def test_the_classroom_page_holds_one_lesson_that_trains(page, app_server, name,
     page.wait_for_function(f"() => window.__ganLessons['{kind}'].game.step > 50")
     shot(page, f"classroom-{name}")
     assert not errors, errors
+
+
+def test_pause_stops_training_at_once(app_page):
+    """A student who pauses (or closes the tab) stops their own training: nothing runs on the server."""
+    page = app_page
+    box = lesson(page, "curve")
+    box.locator("[data-act=play]").click()
+    page.wait_for_function("() => window.__ganLessons.curve.game.step > 100")
+    box.locator("[data-act=play]").click()
+    stopped = lesson_round(page, "curve")
+    page.wait_for_timeout(500)
+    assert lesson_round(page, "curve") == stopped
+    assert box.locator("[data-act=play]").inner_text() == "Train"
