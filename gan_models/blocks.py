@@ -117,7 +117,8 @@ class ClassEmbedding(nn.Embedding):
 
     def forward(self, labels: torch.Tensor) -> torch.Tensor:
         labels = labels.long()
-        if labels.numel() and (labels.min() < 0 or labels.max() >= self.num_embeddings):
+        # (skipped while torch.export traces for ONNX: a data-dependent check cannot be exported)
+        if not torch.compiler.is_compiling() and labels.numel() and (labels.min() < 0 or labels.max() >= self.num_embeddings):
             raise ValueError(f"labels must be in [0, {self.num_embeddings - 1}], got {labels.tolist()}")
         return super().forward(labels)
 

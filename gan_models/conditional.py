@@ -73,6 +73,11 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         code = torch.cat([noise.flatten(1), self.g_embedding(condition.to(noise.device))], dim=1)
         return self.generator(code[:, :, None, None])
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: (noise, condition: class index int64 or age in years) -> images."""
+        return {"generator": (lambda noise, condition: self.to_unit(self(noise, condition)),
+                              {"noise": self.sample_noise(2, 0), "condition": self.default_condition(2)})}
+
     def default_condition(self, n: int) -> torch.Tensor:
         if self.condition == "class":
             return torch.arange(n) % self.num_classes

@@ -28,6 +28,10 @@ class CurveGAN(GANModel, tags=["curvegan", "1d"]):
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         return torch.randn(n, self.n_ideas, generator=self.seeded(seed)).to(self.device)
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: noise (n, n_ideas) -> curves (n, points)."""
+        return {"generator": (lambda noise: self.generator(noise).float(), {"noise": self.sample_noise(2, 0)})}
+
     @torch.no_grad()
     def generate(self, n: int, seed: int | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
         """(n, points) curve values on ``x_grid`` (not images, so not squashed to [0, 1])."""

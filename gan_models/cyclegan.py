@@ -45,6 +45,14 @@ class CycleGAN(GANModel, tags=["cyclegan", "image-to-image"], paper_url="https:/
             raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
         return self.generator_ab if direction == "a2b" else self.generator_ba
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: one graph per direction, images in [0, 1] -> images in [0, 1]."""
+        example = {"images": torch.rand(2, self.channels, self.image_size, self.image_size, generator=self.seeded(0))}
+        def direction(generator):
+            return lambda images: self.to_unit(generator(self.from_unit(images)))
+
+        return {d: (direction(self.generator_for(d)), example) for d in ("a2b", "b2a")}
+
     @torch.no_grad()
     def translate(self, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         """Images (n, C, H, W) in [0, 1] of one domain -> the other domain, in [0, 1]."""

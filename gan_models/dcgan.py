@@ -32,6 +32,10 @@ class DCGAN(GANModel, tags=["dcgan"], paper_url="https://arxiv.org/abs/1511.0643
         """Noise (n, nz, 1, 1) -> images in [-1, 1] (training space)."""
         return self.generator(noise)
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: name -> (function of the inputs, example inputs)."""
+        return {"generator": (lambda noise: self.to_unit(self.generator(noise)), {"noise": self.sample_noise(2, 0)})}
+
     @torch.no_grad()
     def generate(self, n: int, seed: int | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
         noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)

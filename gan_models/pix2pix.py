@@ -41,6 +41,11 @@ class Pix2Pix(GANModel, tags=["pix2pix", "image-to-image"], paper_url="https://a
         self.discriminator = PatchGAN(in_channels + out_channels, ndf, n_layers_d, norm="batch")
         init_weights(self)
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: input images in [0, 1] (e.g. edges) -> output images in [0, 1]."""
+        example = {"images": torch.rand(2, self.in_channels, self.image_size, self.image_size, generator=self.seeded(0))}
+        return {"a2b": (lambda images: self.to_unit(self.generator(self.from_unit(images))), example)}
+
     @torch.no_grad()
     def translate(self, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         if direction != "a2b":

@@ -104,6 +104,14 @@ class StackGAN(GANModel, tags=["stackgan", "conditional"], paper_url="https://ar
         high = self.generator_2(low, c)
         return low, high, mu, logvar
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: (noise (n, nz + cond_dim), labels) -> (stage I, stage II) images."""
+        def both(noise, labels):
+            low, high, _, _ = self(noise, labels)
+            return self.to_unit(low), self.to_unit(high)
+
+        return {"generator": (both, {"noise": self.sample_noise(2, 0), "labels": torch.arange(2) % self.num_classes})}
+
     @torch.no_grad()
     def generate(self, n: int, seed: int | None = None, noise=None, label=None, stage: int = 2) -> torch.Tensor:
         if stage not in (1, 2):

@@ -47,6 +47,10 @@ class VAE(GANModel, tags=["vae"], paper_url="https://arxiv.org/abs/1312.6114"):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
         return self.decode(z), mu, logvar
 
+    def export_graphs(self) -> dict:
+        """For gan_models.export_onnx: the decoder, latent noise -> images."""
+        return {"decoder": (lambda noise: self.to_unit(self.decode(noise)), {"noise": self.sample_noise(2, 0)})}
+
     @torch.no_grad()
     def generate(self, n: int, seed: int | None = None, noise: torch.Tensor | None = None) -> torch.Tensor:
         noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)

@@ -4,6 +4,7 @@
     gan_train --config run.yaml --lr 1e-4                     # a config file; flags override it
     gan_train data list | data fetch mnist                    # offline data sources
     gan_train eval --model runs/dcgan-mnist/model --data mnist --json
+    gan_train export --model runs/dcgan-mnist/model --format onnx    # ONNX generator(s) for other runtimes
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import dataclasses
 import shlex
 import sys
 import typing
+from pathlib import Path
 
 from .config import ConfigError, TrainConfig, read_config_file
 
@@ -27,7 +29,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gan_train",
         description="Train a GAN (or the VAE baseline) with alternating D/G updates on CPU, one GPU or many "
-        "(accelerate launch). Other commands: `gan_train data list|fetch NAME`, `gan_train eval --help`.",
+        "(accelerate launch). Other commands: `gan_train data list|fetch NAME`, `gan_train eval --help`, "
+        "`gan_train export --help`.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--config", help="YAML or JSON file of options; flags given here override it")
@@ -73,10 +76,35 @@ def data_main(argv: list[str]) -> int:
     return 0
 
 
+def export_main(argv: list[str]) -> int:
+    from huggingface_hub.errors import HfHubHTTPError
+
+    import gan_models
+
+    parser = argparse.ArgumentParser(prog="gan_train export", description="Export a saved model's generator(s) "
+                                     "for other runtimes: one ONNX file per graph, dynamic batch, eval mode.")
+    parser.add_argument("--model", required=True, help="a save_pretrained folder (e.g. runs/NAME/model) or Hub repo id")
+    parser.add_argument("--format", default="onnx", choices=["onnx"], help="the file format")
+    parser.add_argument("--output", help="folder for the files (default: MODEL/onnx)")
+    args = parser.parse_args(argv)
+    try:
+        model = gan_models.load(args.model)
+        # default: beside the model's files (a local folder), or ./onnx for a Hub repo id
+        output = args.output or (str(Path(args.model) / "onnx") if Path(args.model).is_dir() else "onnx")
+        for path in gan_models.export_onnx(model, output):
+            print(path)
+    except (ValueError, ImportError, OSError, HfHubHTTPError) as err:  # CheckpointError is a ValueError
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["data"]:
         return data_main(argv[1:])
+    if argv[:1] == ["export"]:
+        return export_main(argv[1:])
     if argv[:1] == ["eval"]:
         from .evaluate import main as eval_main
 
