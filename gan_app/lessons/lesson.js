@@ -216,7 +216,7 @@
 
     function preset(name) {
       const p = GG.PRESETS[name];
-      writeSettings({ ...p.settings, r1Weight: p.settings.r1Weight, r2Weight: p.settings.r2Weight });
+      writeSettings(p.settings);
       seed = 1; playing = false; ghost = null;
       newGame();
       runTotal = runLeft = p.rounds;
