@@ -16,6 +16,7 @@ REQUIRED = {
     "cyclegan-sneaker-boot": "cyclegan",
     "pix2pix-edges-fashion": "pix2pix",
     "vae-mnist": "vae",
+    "stackgan-fashion": "stackgan",
 }
 
 
@@ -122,3 +123,17 @@ def test_vae_decodes_varied_digits_that_are_blurrier_than_the_gan():
         return (x[..., 1:] - x[..., :-1]).abs().mean()
 
     assert sharpness(vae) < sharpness(gan)
+
+
+def test_stackgan_refines_stage_one_and_varies_within_a_class():
+    model = gan_models.load(WEIGHTS / "stackgan-fashion")
+    low = model.generate(32, seed=0, label=7, stage=1)
+    high = model.generate(32, seed=0, label=7, stage=2)
+    assert low.shape == (32, 1, 8, 8) and high.shape == (32, 1, 32, 32)  # stage II paints 4x larger
+    # stage II follows stage I's sketch: its picture, shrunk, is close to the sketch
+    shrunk = torch.nn.functional.interpolate(high, size=8, mode="area")
+    assert (shrunk - low).abs().mean() < 0.15
+    # different noise, different sneakers (the N(0, 1) class embedding gave one image per class)
+    assert high.std(0).mean() > 0.05
+    bags = model.generate(32, seed=0, label=8)
+    assert (bags.mean(0) - high.mean(0)).abs().mean() > 0.05  # the label matters too
