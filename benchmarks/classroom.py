@@ -8,7 +8,7 @@ send the page. A class uses the classroom page /lessons/paint (one lesson in one
 app's page needs ~90 requests and Gradio's front end). For each N this starts the app, then at one instant:
 
 - N - B students fetch /lessons/paint (loopback HTTP, bounded by a 120 s timeout), and
-- B students (--browsers, default 3, at most N) open it in headless Chromium, press Train, and measure when
+- B students (--browsers, default 1, at most N) open it in headless Chromium, press Train, and measure when
   the lesson is running (from navigation), then their training rounds/s and redraws/s over 5 s.
 
 Printed per N: page-load wait p50 / p95 (HTTP students), the browser students' time to a running lesson,
@@ -117,7 +117,7 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, nargs="+", default=[1, 10, 30, 100])
-    parser.add_argument("--browsers", type=int, default=3, help="students that run the lesson in Chromium")
+    parser.add_argument("--browsers", type=int, default=1, help="students that run the lesson in Chromium (on this machine)")
     args = parser.parse_args()
     rows = [one_class(n, args.browsers) for n in args.students]
     print(f"\nclassroom on {os.cpu_count()} cores (loopback); students open /lessons/paint")
