@@ -220,6 +220,7 @@
       seed = 1; playing = false; ghost = null;
       newGame();
       runTotal = runLeft = p.rounds;
+      opt("runN").value = p.rounds;
       role("preset").innerHTML = name === "collapse"
         ? "<b>Mode collapse.</b> G learns 10× faster than D (learning rate 0.01 vs 0.001). It finds one spot D still calls real and paints everything there; D learns that spot is fake, and G jumps to the next. G's points cover one or two of the 8 modes at a time: variety is lost, because nothing in G's loss rewards it."
         : "<b>The cure:</b> the same run, but D keeps up: it takes 5 steps per round (as a WGAN critic does) and G's learning rate is halved (0.005). No single spot fools D for long any more, so G must spread its paintings over every mode.";
