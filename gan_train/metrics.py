@@ -68,6 +68,8 @@ def kernel_inception_distance(
     if m < 2:
         raise ValueError("KID needs at least 2 samples in each set")
     gamma = 1.0 / x.shape[1] if gamma is None else gamma
+    if m == x.shape[0] == y.shape[0]:
+        subsets = 1  # every "subset" is the whole of both sets: one score, and its spread is exactly 0
     g = torch.Generator().manual_seed(seed)
     scores = []
     for _ in range(subsets):
