@@ -254,6 +254,9 @@ def read_config(path: str | Path, source: str | None = None) -> dict:
 
 
 FLOAT_DTYPES = {torch.float32, torch.float16, torch.bfloat16}  # what save_pretrained may write for a float tensor
+_SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+                       "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+                       "BOOL": torch.bool}
 
 
 def _dtype_fits(stored: torch.dtype, wanted: torch.dtype) -> bool:
@@ -268,15 +271,16 @@ def check_header(expected: dict[str, torch.Tensor], path: str | Path) -> None:
             stored = {k: (tuple(f.get_slice(k).get_shape()), _SAFETENSORS_DTYPES.get(f.get_slice(k).get_dtype()))
                       for k in f.keys()}
     except (SafetensorError, OSError, ValueError) as err:
-        raise CorruptCheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt: {err}). "
-                                     "Re-download or re-save the model.") from err
+        raise _unreadable(path, err) from err
     own = {k: (tuple(v.shape), v.dtype) for k, v in expected.items()}
     _raise_on_mismatch(path, own, stored)
 
 
-_SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
-                       "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
-                       "BOOL": torch.bool}
+def _unreadable(path: Path, err: Exception) -> CorruptCheckpointError:
+    head = path.read_bytes()[:2] if path.exists() else b""
+    hint = " It looks like a pickle/zip (torch.save) file renamed." if head in (b"PK", b"\x80\x02") else ""
+    return CorruptCheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt: {err}).{hint} "
+                                  "Re-download or re-save the model.")
 
 
 def _raise_on_mismatch(path: Path, own: dict, stored: dict) -> None:
@@ -308,12 +312,7 @@ def load_weights(model: nn.Module, path: str | Path) -> None:
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
-        head = path.read_bytes()[:2] if path.exists() else b""
-        hint = " It looks like a pickle/zip (torch.save) file renamed." if head in (b"PK", b"\x80\x02") else ""
-        raise CorruptCheckpointError(
-            f"{path}: not a readable safetensors file (truncated or corrupt: {err}).{hint} "
-            "Re-download or re-save the model."
-        ) from err
+        raise _unreadable(path, err) from err
     own = model.state_dict()
     _raise_on_mismatch(path, {k: (tuple(v.shape), v.dtype) for k, v in own.items()},
                        {k: (tuple(v.shape), v.dtype) for k, v in state.items()})
