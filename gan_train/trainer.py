@@ -272,10 +272,8 @@ class Trainer:
             if bad:
                 name, value = next(iter(bad.items()))
                 what = f"is {value}" if value != value or abs(value) == float("inf") else f"is {value:.3g} (diverged: above {LOSS_LIMIT:.0e})"
-                last = self.latest_checkpoint()
                 raise NonFiniteLossError(
-                    f"step {row['step']}: {name.replace('_', ' ')} {what}. Training stopped. "
-                    + (f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; ")
+                    f"step {row['step']}: {name.replace('_', ' ')} {what}. Training stopped. " + self._last_good()
                     + "lower --lr, try --loss hinge or lsgan, or check the data for NaNs, then resume with --resume latest."
                 )
         keys = [k for k in rows[-1] if k != "step"]
@@ -314,6 +312,11 @@ class Trainer:
             return []
         return sorted(p for p in self.checkpoint_dir.iterdir() if ckpt.STEP_NAME.match(p.name) and p.is_dir())
 
+    def _last_good(self) -> str:
+        """Where a stopped run can resume from, for its error message."""
+        last = self.latest_checkpoint()
+        return f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; "
+
     def _weights_are_finite(self) -> bool:
         return all(bool(torch.isfinite(t).all()) for t in self.model.state_dict().values() if t.is_floating_point())
 
@@ -335,10 +338,8 @@ class Trainer:
         never saved. Keeps the newest ``keep_checkpoints``."""
         acc, name = self.accelerator, f"step_{self.step:07d}"
         if not self._weights_are_finite():
-            last = self.latest_checkpoint()
             raise NonFiniteLossError(
-                f"step {self.step}: the model's weights hold NaN or inf; no checkpoint written. "
-                + (f"The last good checkpoint is {last}; " if last else "No checkpoint was written yet; ")
+                f"step {self.step}: the model's weights hold NaN or inf; no checkpoint written. " + self._last_good()
                 + "lower --lr (or --lr-d), try --loss hinge or --r1-weight, then resume with --resume latest."
             )
         tmp, final = self.checkpoint_dir / f".tmp-{name}", self.checkpoint_dir / name
