@@ -133,6 +133,10 @@
     dProbabilities(points) { // sigmoid of D's score at each point (rows of a T)
       return Array.from(E.fastForward(this.D, points.data, points.rows).out, (v) => 1 / (1 + Math.exp(-v)));
     }
+    dFakeProbabilities(z = this.viewZ) { // D's opinion of G's paintings for the noise z
+      const fake = E.fastForward(this.G, z.data, z.rows).out;
+      return Array.from(E.fastForward(this.D, fake, z.rows).out, (v) => 1 / (1 + Math.exp(-v)));
+    }
     // where G's loss pushes each fake point: -dL_G/dx, per point (GAN Lab's gradient arrows)
     fakeGradients(z = this.viewZ) {
       const n = z.rows, x = new T(n, this.dim, E.fastForward(this.G, z.data, n).out);

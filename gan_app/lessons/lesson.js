@@ -184,10 +184,8 @@
     // -- actions --------------------------------------------------------------------------
     function snapshot() { return game ? { fakes: game.fakes(), dr: game.last.dReal, df: game.last.dFake, probs: currentProbs() } : null; }
     function currentProbs() { // D's mean opinion of a fixed real set and of G's current paintings
-      const fake = game.fakes(game.evalZ), real = game.dProbabilities(game.evalReal);
-      const fakeP = game.dProbabilities(new E.T(fake.length, fake[0].length, Float64Array.from(fake.flat())));
       const mean = (a) => a.reduce((p, q) => p + q, 0) / a.length;
-      return [mean(real), mean(fakeP)];
+      return [mean(game.dProbabilities(game.evalReal)), mean(game.dFakeProbabilities(game.evalZ))];
     }
     function act(what) {
       if (what === "play") { if (!applySettings() || !game) { draw(); return; } playing = !playing; runLeft = 0; return; }
@@ -364,7 +362,7 @@
       const fakes = game.fakes();
       if (ghost && performance.now() < ghost.until) ghost.fakes.forEach((c, i) => poly(c, COLORS.curves[i % 3] + "55", 2, [5, 4]));
       fakes.forEach((c, i) => poly(c, COLORS.curves[i % 3], 3));
-      const probs = game.dProbabilities(new E.T(fakes.length, fakes[0].length, Float64Array.from(fakes.flat())));
+      const probs = game.dFakeProbabilities();
       legendHtml = legend([[COLORS.band, "the artist's band: where every real painting lies"], [COLORS.realCurve, "real paintings"],
         ...fakes.map((_, i) => [COLORS.curves[i], `G's painting ${i + 1} (D: ${(probs[i] * 100).toFixed(0)}% real)`])]);
     }
