@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
 import re
 from pathlib import Path
@@ -30,6 +29,8 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from .atomic import atomic_write
 
 FORMAT = "gan_train-checkpoint/1"
 STATE_NAME, STATE_JSON, TRAINER_STATE = "state.safetensors", "state.json", "trainer_state.json"
@@ -194,6 +195,5 @@ def is_complete(folder: Path) -> bool:
 
 def write_trainer_state(folder: Path, meta: dict) -> None:
     files = {p.name: sha256(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != TRAINER_STATE}
-    tmp = folder / (TRAINER_STATE + ".tmp")
-    tmp.write_text(json.dumps({"format": FORMAT, **meta, "files": files}, indent=1))
-    os.replace(tmp, folder / TRAINER_STATE)
+    state = json.dumps({"format": FORMAT, **meta, "files": files}, indent=1)
+    atomic_write(folder / TRAINER_STATE, lambda tmp: tmp.write_text(state))

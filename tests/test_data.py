@@ -7,8 +7,6 @@ CPU only, no network. Tests that need MNIST / Fashion-MNIST skip when they are n
 from __future__ import annotations
 
 import io
-import sys
-import types
 import warnings
 
 import numpy as np
@@ -55,7 +53,7 @@ def _to_u8(x: torch.Tensor) -> torch.Tensor:
 
 
 def test_list_sources_names_every_kind():
-    sources = list_sources()
+    sources = {source.pattern: source for source in list_sources()}
     for name in (
         "mnist",
         "fashion-mnist",
@@ -67,14 +65,14 @@ def test_list_sources_names_every_kind():
         "fashion:A~B",
         "mnist:A~B",
         "faces:young~old",
-        "edges:fashion-mnist",
-        "edges:mnist",
+        "edges:SET",
         "imagefolder:PATH",
         "utkface:PATH",
         "unpaired:PATH_A,PATH_B",
         "paired:PATH",
     ):
-        assert name in sources and sources[name]
+        assert name in sources and sources[name].description
+    assert {source.kind for source in sources.values()} == {"image", "curve", "points", "unpaired", "paired"}
 
 
 def test_unknown_source_lists_valid_names():
@@ -82,6 +80,92 @@ def test_unknown_source_lists_valid_names():
         load_dataset("cifar10")
     assert "mnist" in str(err.value) and "imagefolder:PATH" in str(err.value)
     assert isinstance(err.value, ValueError)
+
+
+def _user_folder(pattern: str, root) -> str:
+    """A tiny folder in the layout a user-files source reads; returns the spec that loads it."""
+    if pattern == "imagefolder:PATH":
+        for label, color in (("cat", 0), ("dog", 255)):
+            _save(root / label / "1.png", color=(color,) * 3)
+        return f"imagefolder:{root}"
+    if pattern == "utkface:PATH":
+        _save(root / "26_0_1_20170116174525125.jpg")
+        return f"utkface:{root}"
+    if pattern == "unpaired:PATH_A,PATH_B":
+        _save(root / "a" / "1.png"), _save(root / "b" / "1.png")
+        return f"unpaired:{root / 'a'},{root / 'b'}"
+    if pattern == "paired:PATH":
+        _save(root / "A" / "1.png"), _save(root / "B" / "1.png")
+        return f"paired:{root}"
+    raise AssertionError(f"no test folder for {pattern}: add its layout to _user_folder")
+
+
+ITEM_KEYS = {"image": {"image"}, "curve": {"curve"}, "points": {"point"}, "unpaired": {"image_a", "image_b"},
+             "paired": {"image_a", "image_b"}}
+
+
+@pytest.mark.parametrize("source", list_sources(), ids=lambda source: source.pattern)
+def test_every_source_record_is_consistent(source, tmp_path, request):
+    from gan_train.data import get_source
+
+    assert source.description and "\n" not in source.description
+    assert get_source(source.example) is source  # its example leads back to it
+    if source.judge == "class":  # a class judge needs class labels to train on
+        assert source.judge_data is None or get_source(source.judge_data).condition == "class"
+    if source.judge == "age":
+        assert source.condition == "age" or source.kind == "unpaired"
+    if source.user_files:
+        spec = _user_folder(source.pattern, tmp_path)
+    elif source.pattern.startswith("faces"):
+        request.getfixturevalue("fake_face_cache")
+        spec = source.example
+    elif not source.is_installed or source.is_installed(None):
+        spec = source.example
+    else:
+        pytest.skip(f"{source.pattern} needs `python -m gan_train data fetch {source.example}`")
+    assert get_source(spec) is source
+    ds = load_dataset(spec, limit=4, image_size=8 if source.kind in ("image", "unpaired", "paired") else None)
+    assert (ds.kind, ds.condition, ds.spec) == (source.kind, source.condition, spec)
+    assert 0 < len(ds) <= 4
+    keys = set(ds[0])
+    extra = {"class": {"label"}, "age": {"age"}, None: set()}[source.condition]
+    assert keys == ITEM_KEYS[source.kind] | extra
+
+
+def test_example_sources_and_judges():
+    from gan_train.data import example_source, get_source
+
+    examples = {kind: example_source(kind) for kind in ("image", "curve", "points", "unpaired", "paired")}
+    assert examples == {"image": "mnist", "curve": "curves-sine", "points": "ring8",
+                        "unpaired": "fashion:sneaker~ankle_boot", "paired": "edges:fashion-mnist"}
+    for kind in examples:  # one suggested source per kind
+        assert sum(s.suggested for s in list_sources() if s.kind == kind) == 1
+    with pytest.raises(ValueError, match="no data source is suggested for kind 'audio'"):
+        example_source("audio")
+    pair = get_source(" Fashion_MNIST:sneaker~ankle_boot")  # aliases and case
+    assert (pair.pattern, pair.kind, pair.judge, pair.judge_data) == ("fashion:A~B", "unpaired", "class", "fashion-mnist")
+    assert get_source("fashion").pattern == "fashion-mnist"
+    assert [get_source(s).judge for s in ("digits", "faces-age", "faces:young~old", "ring8", "edges:mnist")] == [
+        "class", "age", "age", None, None]
+    with pytest.raises(DataError, match="faces-age takes nothing after the colon"):
+        get_source("faces-age:old")
+    with pytest.raises(DataError, match=r"'paired' needs something after a colon: paired:PATH \(e.g."):
+        get_source("paired")
+
+
+def test_a_record_that_clashes_or_is_malformed_is_refused():
+    from gan_train.data.registry import Source, register
+
+    def build(arg, **load):
+        raise AssertionError("never built")
+
+    with pytest.raises(ValueError, match="'fashion-mnist' and 'fashion' both claim 'fashion'"):
+        register(Source("fashion", "another", "image", build, example="fashion"))
+    with pytest.raises(ValueError, match="kind 'audio' is not one of"):
+        register(Source("speech", "spoken digits", "audio", build, example="speech"))
+    with pytest.raises(ValueError, match="fetch and is_installed come together"):
+        register(Source("speech", "spoken digits", "image", build, example="speech", fetch=lambda root: root))
+    assert "speech" not in {s.pattern for s in list_sources()}
 
 
 @pytest.mark.parametrize(
@@ -113,10 +197,11 @@ def test_missing_installed_data_says_how_to_fetch(tmp_path):
 
 def test_fetch_bundled_and_unknown():
     assert fetch("digits").is_dir()
-    with pytest.raises(DataError, match="only mnist and fashion-mnist need installing"):
+    with pytest.raises(DataError, match="ring8 has nothing to install .*Sources to fetch: mnist, fashion-mnist"):
         fetch("ring8")
-    with pytest.raises(DataError, match="cannot fetch 'cifar10'"):
+    with pytest.raises(DataError, match="cannot fetch 'cifar10': it is not a data source"):
         fetch("cifar10")
+    assert is_installed("ring8") and is_installed("imagefolder:/nowhere")  # nothing to install
 
 
 def _idx(magic: int, count: int) -> bytes:
@@ -482,7 +567,7 @@ def test_imagefolder_splits(tmp_path):
 def test_missing_folder(tmp_path):
     with pytest.raises(DataError, match="folder not found: .*nowhere"):
         load_dataset(f"imagefolder:{tmp_path / 'nowhere'}")
-    with pytest.raises(DataError, match="give the folder after the colon"):
+    with pytest.raises(DataError, match="give PATH after the colon .*e.g. imagefolder:/path/to/images"):
         load_dataset("imagefolder:")
 
 
@@ -656,63 +741,58 @@ def test_paired_bad_layouts(tmp_path):
 # ---------------------------------------------------------------- faces delegation
 
 
-class _FakeFaces(GANDataset):
-    def __init__(self, n=10, kind="image"):
-        super().__init__(kind=kind, condition="age" if kind == "image" else None)
-        self.n, self.image_size, self.channels, self.ages = n, 8, 3, torch.arange(n, dtype=torch.float32)
-
-    def __len__(self):
-        return self.n
-
-    def __getitem__(self, i):
-        if self.kind == "image":
-            return {"image": torch.zeros(3, 8, 8), "age": self.ages[i]}
-        return {"image_a": torch.zeros(3, 8, 8), "image_b": torch.ones(3, 8, 8)}
-
-
 @pytest.fixture
-def fake_faces(monkeypatch):
-    calls = {}
-    module = types.ModuleType("gan_train.data.faces")
+def fake_face_cache(monkeypatch):
+    """A faces-age cache of 12 faces without the generator: face i is filled with 10 * i and aged 5 * i."""
+    from gan_train.data import faces
 
-    def faces_age_dataset(**kwargs):
-        calls["faces_age_dataset"] = kwargs
-        return _FakeFaces(kwargs["limit"] or 10)
-
-    def young_old_dataset(**kwargs):
-        calls["young_old_dataset"] = kwargs
-        return _FakeFaces(10, kind="unpaired")
-
-    module.faces_age_dataset, module.young_old_dataset = faces_age_dataset, young_old_dataset
-    import gan_train.data as package
-
-    monkeypatch.setitem(sys.modules, "gan_train.data.faces", module)
-    monkeypatch.setattr(package, "faces", module, raising=False)
+    n = 12
+    tensors = {
+        "images": (torch.arange(n, dtype=torch.uint8) * 10).view(n, 1, 1, 1).expand(n, 3, 64, 64).contiguous(),
+        "ages": torch.arange(n, dtype=torch.float32) * 5,
+        "is_test": (torch.arange(n) % 4 == 3).to(torch.uint8),  # faces 3, 7, 11 are the test split
+    }
+    calls = []
+    monkeypatch.setattr(faces, "load_faces_age", lambda root=None, **kw: calls.append(root) or tensors)
+    monkeypatch.setattr(faces, "load_report", lambda root=None, **kw: {"size": n})
     return calls
 
 
-def test_faces_sources_are_delegated(fake_faces, tmp_path):
-    ds = load_dataset("faces-age", image_size=8, split="test", root=tmp_path, limit=4)
-    assert fake_faces["faces_age_dataset"] == {"image_size": 8, "split": "test", "root": tmp_path, "limit": 4}
-    assert len(ds) == 4 and ds.condition == "age" and ds.spec == "faces-age"
+def _face_value(image: torch.Tensor) -> int:
+    return int(_to_u8(image).unique().item())
 
-    grey = load_dataset("faces-age", channels=1)
-    assert grey[0]["image"].shape == (1, 8, 8) and float(grey[2]["age"]) == 2.0 and grey.ages.shape == (10,)
 
-    pairs = load_dataset("faces:young~old", image_size=8, limit=3)
-    assert fake_faces["young_old_dataset"] == {"image_size": 8, "split": "train", "root": None}
-    assert (pairs.kind, len(pairs)) == ("unpaired", 3)
-    with pytest.raises(DataError, match="faces:young~old"):
+def test_faces_age_reads_the_cache(fake_face_cache, tmp_path):
+    ds = load_dataset("faces-age", image_size=8, split="test", root=tmp_path)
+    assert fake_face_cache == [tmp_path]
+    assert (ds.kind, ds.condition, ds.spec, len(ds), ds.image_size, ds.channels) == ("image", "age", "faces-age", 3, 8, 3)
+    item = ds[1]
+    assert set(item) == {"image", "age"} and item["image"].shape == (3, 8, 8)
+    assert _face_value(item["image"]) == 70 and float(item["age"]) == 35.0  # face 7
+    assert ds.build_report == {"size": 12} and ds.report["count"] == 3
+
+    grey = load_dataset("faces-age", channels=1, limit=2)
+    assert len(grey) == 2 and grey[1]["image"].shape == (1, 64, 64) and float(grey[1]["age"]) == 5.0
+
+
+def test_young_old_faces_are_the_shared_unpaired_dataset(fake_face_cache):
+    from gan_train.data import faces
+    from gan_train.data.datasets import UnpairedDataset
+
+    pairs = load_dataset("faces:young~old", image_size=8)  # train ages 0..50: young <= 25, old >= 45
+    assert isinstance(pairs, UnpairedDataset) and pairs.domain_names == ("young", "old")
+    assert pairs.domain_a.ages.tolist() == [0, 5, 10, 20, 25] and pairs.domain_b.ages.tolist() == [45, 50]
+    assert len(pairs) == 5 and pairs.spec == "faces:young~old"
+    for i in range(len(pairs)):
+        item = pairs[i]
+        assert item["image_a"].shape == item["image_b"].shape == (3, 8, 8)
+        assert _face_value(item["image_a"]) <= 50 and _face_value(item["image_b"]) >= 90
+    limited = load_dataset("faces:Young~Old", limit=1)  # limit keeps the first face of each domain
+    assert [_face_value(limited[0][k]) for k in ("image_a", "image_b")] == [0, 90]
+    with pytest.raises(DataError, match="the face domains are faces:young~old"):
         load_dataset("faces:happy~sad")
-
-
-def test_faces_missing_module_is_a_data_error(monkeypatch):
-    import gan_train.data as package
-
-    monkeypatch.setitem(sys.modules, "gan_train.data.faces", None)  # makes the import fail
-    monkeypatch.delattr(package, "faces", raising=False)  # `from . import faces` would reuse it
-    with pytest.raises(DataError, match="face sources need gan_train.data.faces"):
-        load_dataset("faces-age")
+    with pytest.raises(DataError, match="both domains need faces"):
+        faces.young_old_dataset(young_max=1, old_min=60)
 
 
 # ---------------------------------------------------------------- tensor transforms

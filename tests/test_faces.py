@@ -89,6 +89,17 @@ def test_generator_is_the_dcgan_layout(generator):
 
 
 @needs_generator
+def test_generator_is_the_toolkits_dcgan_generator(generator):
+    import gan_models
+
+    dcgan = gan_models.DCGAN(image_size=64, channels=3, nz=100, ngf=64)
+    dcgan.generator.load_state_dict(generator.net.state_dict(), strict=True)  # the same layers, the same names
+    z = faces.FaceGenerator.latents(3, seed=5)
+    dcgan_faces = dcgan.generate(3, noise=z)  # [0, 1]
+    torch.testing.assert_close(dcgan_faces, generator.decode(z), atol=1e-4, rtol=0)
+
+
+@needs_generator
 def test_generator_sample_shape_range_determinism(generator):
     a = generator.sample(6, seed=1)
     assert a.shape == (6, 3, 64, 64) and a.dtype == torch.float32
@@ -312,8 +323,9 @@ def test_young_old_items_come_from_the_right_ages(tiny_build, tiny_root):
     young_max, old_min = 28.0, 36.0  # a tiny build has few old faces; the defaults are 25 / 45
     ds = faces.young_old_dataset(root=tiny_root, size=TINY, young_max=young_max, old_min=old_min)
     assert ds.kind == "unpaired" and ds.domain_names == ("young", "old")
-    assert len(ds) == max(len(ds.ages_a), len(ds.ages_b)) > 0
-    assert ds.ages_a.max() <= young_max and ds.ages_b.min() >= old_min
+    young_ages, old_ages = ds.domain_a.ages, ds.domain_b.ages
+    assert len(ds) == max(len(young_ages), len(old_ages)) > 0
+    assert young_ages.max() <= young_max and old_ages.min() >= old_min
     full = faces.faces_age_dataset(root=tiny_root, size=TINY)
     age_of = {full[i]["image"].numpy().tobytes(): float(full[i]["age"]) for i in range(len(full))}
     for i in range(len(ds)):
@@ -462,6 +474,7 @@ def test_default_faces_age_cache(monkeypatch):
     assert item["image"].shape == (3, 64, 64) and -1 <= item["image"].min() < item["image"].max() <= 1
     assert item["age"].dtype == torch.float32 and 0 <= float(item["age"]) <= 80
     pair = load_dataset("faces:young~old", image_size=64, channels=3)
-    assert float(pair.ages_a.max()) <= faces.YOUNG_MAX and float(pair.ages_b.min()) >= faces.OLD_MIN
-    assert min(len(pair.ages_a), len(pair.ages_b)) > 1000
+    young_ages, old_ages = pair.domain_a.ages, pair.domain_b.ages
+    assert float(young_ages.max()) <= faces.YOUNG_MAX and float(old_ages.min()) >= faces.OLD_MIN
+    assert min(len(young_ages), len(old_ages)) > 1000
     assert faces.BUILD_COUNT == before

@@ -1,11 +1,9 @@
-"""The dataset base class, the error and warning types, and wrappers shared by every source."""
+"""The dataset base class and the error and warning types shared by every source."""
 
 from __future__ import annotations
 
 import torch
 from torch.utils.data import Dataset
-
-from .transforms import IMAGE_KEYS, set_channels
 
 
 class DataError(ValueError):
@@ -69,41 +67,3 @@ class GANDataset(Dataset):
             parts.append(f"num_classes={self.num_classes}")
         return f"{type(self).__name__}({self.spec!r}, {', '.join(parts)})"
 
-
-class AdaptedDataset(GANDataset):
-    """Keeps the first `limit` items of another dataset and/or converts its images to `channels`.
-
-    Used for datasets built elsewhere (the faces module), so `limit` and `channels` mean the same
-    for every source. Unknown attributes (ages, modes, ...) are read through from the wrapped one.
-    """
-
-    def __init__(self, base, *, limit: int | None = None, channels: int | None = None):
-        super().__init__(
-            kind=base.kind,
-            num_classes=getattr(base, "num_classes", None),
-            class_names=getattr(base, "class_names", None),
-            condition=getattr(base, "condition", None),
-            spec=getattr(base, "spec", ""),
-        )
-        self.base = base
-        self.length = len(base) if limit is None else min(limit, len(base))
-        self.channels = channels if channels is not None else getattr(base, "channels", None)
-        self._convert = channels is not None
-        self.image_size = getattr(base, "image_size", None)
-
-    def __getattr__(self, name):
-        # Only called for attributes not found normally: read them through from the wrapped dataset.
-        if name == "base":
-            raise AttributeError(name)
-        return getattr(self.base, name)
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        item = dict(self.base[self._check_index(index)])
-        if self._convert:
-            for key in IMAGE_KEYS:
-                if key in item:
-                    item[key] = set_channels(item[key], self.channels)
-        return item

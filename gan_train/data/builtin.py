@@ -1,5 +1,6 @@
 """The labelled image sets that ship offline (MNIST, Fashion-MNIST via torchvision's readers, sklearn
 digits) and the datasets built from them: labelled images, class pairs (unpaired), edges -> image (paired).
+Their source records are registered at the end of this module.
 
 Each set is read once per (root, split) into uint8 tensors and kept in memory, so building datasets
 from it again (other sizes, class pairs, edges) costs nothing.
@@ -9,13 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
 
+from . import install
 from .base import DataError
 from .datasets import EdgesDataset, ImageDataset, UnpairedDataset
-from .install import data_root, is_installed
+from .paths import root_or_default
+from .registry import Source, get_source, register
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGITS_TRAIN = 1500  # sklearn digits has no split: the first 1,500 images train, the other 297 test
@@ -46,17 +50,17 @@ _CACHE: dict[tuple[str, str, str], LabelledImages] = {}
 
 def load_builtin(name: str, split: str, root=None) -> LabelledImages:
     """uint8 images and labels of "mnist", "fashion-mnist" or "digits" for split "train" / "test"."""
-    base = Path(root).expanduser().resolve() if root is not None else data_root().resolve()
+    base = root_or_default(root).resolve()
     key = (name, split, str(base))
     if key not in _CACHE:
         _CACHE[key] = _load_digits(split) if name == "digits" else _load_torchvision(name, split, base)
     return _CACHE[key]
 
 
-def _load_torchvision(name: str, split: str, root: Path) -> LabelledImages:
+def _load_torchvision(name: str, split: str, root) -> LabelledImages:
     from torchvision.datasets import MNIST, FashionMNIST
 
-    if not is_installed(name, root):
+    if not install.idx_installed(name, root):
         raise DataError(
             f"{name} is not installed in {root}. Run `python -m gan_train data fetch {name}` "
             f"(or set GAN_TOOLKIT_DATA to the folder that holds it)."
@@ -152,3 +156,58 @@ def edges_pairs(
         spec=spec,
     )
     return EdgesDataset(images, spec=spec)
+
+
+def _edges_source(arg: str, *, spec: str, **load) -> EdgesDataset:
+    try:
+        inner = get_source(arg.strip()).pattern
+    except DataError:
+        inner = None
+    if inner not in BUILTIN_SOURCES:
+        raise DataError(
+            f"{spec!r}: edges pairs are made from {', '.join(BUILTIN_SOURCES)}, e.g. edges:fashion-mnist"
+        )
+    return edges_pairs(inner, spec=spec, **load)
+
+
+def _digits_folder(root=None) -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("sklearn.datasets") / "data"))  # bundled with scikit-learn: nothing to install
+
+
+def _register_set(name, title, description, pair_name, pair_example, fetch, is_installed, spellings=()) -> None:
+    """A labelled set's two records: its labelled images, and two of its classes as unpaired domains."""
+    register(Source(
+        name, description, "image", lambda arg, **load: builtin_images(name, **load),
+        example=name, condition="class", aliases=tuple(s for s in spellings if s != name),
+        judge="class", judge_data=name, fetch=fetch, is_installed=is_installed, suggested=name == "mnist",
+    ))
+    register(Source(
+        f"{pair_name}:A~B", f"two {title} classes as unpaired domains, e.g. {pair_example}",
+        "unpaired", lambda arg, **load: class_pair(name, arg, **load),
+        example=pair_example, argument="required", aliases=tuple(s for s in spellings if s != pair_name),
+        judge="class", judge_data=name, fetch=fetch, is_installed=is_installed, suggested=name == "fashion-mnist",
+    ))
+
+
+_register_set(
+    "mnist", "MNIST", "MNIST handwritten digits: 28x28 grey, 10 classes, 60,000 train / 10,000 test (fetch mnist)",
+    "mnist", "mnist:3~8", partial(install.fetch_idx, "mnist"), partial(install.idx_installed, "mnist"),
+)
+_register_set(
+    "fashion-mnist", "Fashion-MNIST",
+    "Fashion-MNIST clothes: 28x28 grey, 10 classes, 60,000 train / 10,000 test (fetch fashion-mnist)",
+    "fashion", "fashion:sneaker~ankle_boot",
+    partial(install.fetch_idx, "fashion-mnist"), partial(install.idx_installed, "fashion-mnist"),
+    spellings=("fashion", "fashion-mnist", "fashion_mnist", "fashionmnist"),
+)
+_register_set(
+    "digits", "sklearn digits", "scikit-learn digits: 8x8 grey, 10 classes, 1,500 train / 297 test (bundled)",
+    "digits", "digits:1~7", _digits_folder, lambda root=None: True,
+)
+register(Source(
+    "edges:SET", f"Sobel edges -> image pairs of SET ({', '.join(BUILTIN_SOURCES)}), "
+    f"{EDGES_IMAGE_SIZE}x{EDGES_IMAGE_SIZE} unless image_size says",
+    "paired", _edges_source, example="edges:fashion-mnist", argument="required", suggested=True,
+))

