@@ -181,17 +181,16 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 def grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2, pad_value: int = 255) -> Image.Image:
-    """(n, C, H, W) in [0, 1] -> one RGB image, ``nrow`` images per row, ``pad`` px white lines."""
-    tiles = to_uint8(images)
-    n, h, w, _ = tiles.shape
-    nrow = max(1, min(n, nrow or int(np.ceil(np.sqrt(n)))))
-    rows = int(np.ceil(n / nrow))
-    out = np.full((pad + rows * (h + pad), pad + nrow * (w + pad), 3), pad_value, np.uint8)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, nrow)
-        y, x = pad + r * (h + pad), pad + c * (w + pad)
-        out[y:y + h, x:x + w] = tile
-    return Image.fromarray(out)
+    """(n, C, H, W) in [0, 1] -> one RGB image, ``nrow`` images per row, ``pad`` px lines of ``pad_value``."""
+    import torch
+    from torchvision.utils import make_grid
+
+    images = torch.nan_to_num(images.detach().float().cpu().clamp(0, 1), nan=0.0)
+    nrow = max(1, nrow or int(np.ceil(np.sqrt(len(images)))))
+    sheet = make_grid(images, nrow=nrow, padding=pad, pad_value=pad_value / 255)
+    if len(images) == 1:  # make_grid returns a lone image unframed; frame it like the others
+        sheet = torch.nn.functional.pad(sheet, (pad,) * 4, value=pad_value / 255)
+    return Image.fromarray(to_uint8(sheet[None])[0])
 
 
 def enlarge(image: Image.Image, side: int = DISPLAY_SIDE) -> Image.Image:

@@ -112,21 +112,20 @@ class ModelInfo:
 HEADLINE_METRICS = ("fid", "kid_mean", "class_accuracy", "l1", "a2b_success", "b2a_success", "age_mae")
 
 
-def card_metrics(info: ModelInfo) -> dict[str, str]:
-    """The headline rows of the model card's "## Metrics" table (written by `gan_train eval --update-card`)."""
-    card = Path(info.source) / "README.md"
+def card_metrics(info: ModelInfo) -> dict[str, int | float]:
+    """The headline figures of the model card's model-index metadata (written by `gan_train eval --update-card`)."""
+    from gan_train.card import CardError, read_metrics  # on first use: gan_train imports torch
+
     try:
-        text = card.read_text(encoding="utf-8")
-    except OSError:
+        figures = read_metrics(info.source)
+    except (CardError, OSError):  # no card, or one whose metadata cannot be read: shown as not evaluated
         return {}
-    section = text.split("## Metrics", 1)[1] if "## Metrics" in text else ""
-    rows = dict(re.findall(r"^\| *([a-z_0-9]+) *\| *([^|]+?) *\|$", section.split("\n## ", 1)[0], re.M))
-    return {k: rows[k] for k in (*HEADLINE_METRICS, "num_generated") if k in rows}
+    return {k: figures[k] for k in (*HEADLINE_METRICS, "num_generated") if k in figures}
 
 
 def metrics_line(info: ModelInfo) -> str:
     """'FID 50.51 · KID 0.01446 (n = 300)', or a note that the model was not evaluated."""
-    rows = card_metrics(info)
+    rows = {k: f"{v:.4g}" if isinstance(v, float) else str(v) for k, v in card_metrics(info).items()}
     shown = [f"{k.replace('_mean', '').replace('_', ' ').upper() if k in ('fid', 'kid_mean') else k.replace('_', ' ')} {rows[k]}"
              for k in HEADLINE_METRICS if k in rows]
     if not shown:

@@ -22,6 +22,7 @@ from diffusers.optimization import get_scheduler
 from diffusers.training_utils import EMAModel
 from torch.optim.lr_scheduler import ConstantLR, LinearLR, SequentialLR
 
+from . import card as model_cards
 from . import checkpoint as ckpt
 from .batches import BatchStream
 from .config import ConfigError, TrainConfig
@@ -364,6 +365,7 @@ class Trainer:
             pointer.write_text(name)
             os.replace(pointer, self.checkpoint_dir / "latest")
             _remove(old)
+            # Our rotation, not ProjectConfiguration(total_limit): that rotates only save_state folders, which pickle.
             for stale in self._step_folders()[: -self.config.keep_checkpoints]:
                 _remove(stale)
         acc.wait_for_everyone()
@@ -532,13 +534,15 @@ class Trainer:
         model_dir.mkdir(parents=True)
         if grid is not None:
             shutil.copy(grid, model_dir / "samples.png")
-        card = self.model_card()
         dtype = torch.float16 if c.weights_dtype == "fp16" else None
         with self.ema_weights():
-            self.model.save_pretrained(model_dir, weights_dtype=dtype, model_card_kwargs=card)
+            self.model.save_pretrained(model_dir, weights_dtype=dtype, model_card_kwargs=self.model_card())
+            model_cards.set_metadata(model_dir, family=self.model.family, data=c.data,
+                                     model_name=c.push_to_hub.split("/")[-1] if c.push_to_hub else self.out.name)
             if c.push_to_hub:
                 from huggingface_hub import HfApi
 
+                # Not the mixin's push_to_hub: it re-saves into a temporary folder, which leaves out samples.png.
                 api = HfApi()
                 repo = api.create_repo(c.push_to_hub, private=c.hub_private, exist_ok=True).repo_id
                 api.upload_folder(repo_id=repo, folder_path=str(model_dir), commit_message=f"gan_train: {c.model} on {c.data}")
@@ -547,22 +551,17 @@ class Trainer:
         return model_dir
 
     def model_card(self) -> dict:
+        """The mixin template's fields: gan_train.card writes the Training section."""
         c = self.config
-        losses = ", ".join(f"{k} {v:.4f}" for k, v in getattr(self, "last_losses", {}).items())
         if self.device.type == "cuda":
             hardware = f"{self.accelerator.num_processes} x {torch.cuda.get_device_name()}"
         else:
             hardware = f"{self.accelerator.num_processes} CPU process(es), {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-        training = "\n".join([
-            f"- Command: `{self.command}`",
-            f"- Data: `{c.data}` ({len(self.dataset)} training items)",
-            f"- Steps: {self.step} at batch {c.batch_size} x {self.accelerator.num_processes} process(es), loss "
-            f"`{self.objective.loss.name if self.objective.loss else 'elbo'}`, lr {c.lr}, mixed precision {c.mixed_precision}, "
-            f"EMA {c.ema_decay}, seed {c.seed}",
-            *([f"- Resumed at a checkpoint with new settings: {'; '.join(self.resume_changes)}"]
-              if getattr(self, "resume_changes", None) else []),
-            f"- Time: {getattr(self, 'elapsed', 0):.0f} s on {hardware}, torch {torch.__version__}",
-            f"- Final losses: {losses or 'n/a'}",
-        ])
+        training = model_cards.training_section(
+            command=self.command, data=c.data, items=len(self.dataset), steps=self.step, batch_size=c.batch_size,
+            processes=self.accelerator.num_processes, loss=self.objective.loss.name if self.objective.loss else "elbo",
+            lr=c.lr, mixed_precision=c.mixed_precision, ema_decay=c.ema_decay, seed=c.seed,
+            seconds=getattr(self, "elapsed", 0), hardware=hardware, torch_version=torch.__version__,
+            losses=getattr(self, "last_losses", {}), resume_changes=getattr(self, "resume_changes", None) or ())
         return {"training": training, "samples": "![samples](samples.png)", "repo_hint": c.push_to_hub or str(self.out / "model"),
                 "title": f"{type(self.model).__name__} trained on {c.data}"}

@@ -44,21 +44,20 @@ class DeployError(Exception):
 def read_front_matter(readme: Path) -> dict:
     """The YAML front matter (between the leading ``---`` lines) of a Space README as a dict."""
     import yaml
+    from huggingface_hub import SpaceCard
 
     if not readme.is_file():
         raise DeployError(f"{readme} not found: the Space README with its front matter lives there")
-    text = readme.read_text(encoding="utf-8")
-    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|$)", text, re.DOTALL)
-    if match is None:
+    try:
+        data = SpaceCard.load(readme).data.to_dict()
+    except yaml.YAMLError as e:
+        raise DeployError(f"{readme}: the front matter is not valid YAML: {e}") from None
+    except ValueError:  # huggingface_hub: "repo card metadata block should be a dict"
+        raise DeployError(f"{readme}: the front matter must be a YAML mapping of keys to values") from None
+    if not data:  # SpaceCard reads a README without front matter (or an empty one) as no metadata
         raise DeployError(
             f"{readme} has no YAML front matter: it must start with a '---' line and close with one"
         )
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as e:
-        raise DeployError(f"{readme}: the front matter is not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise DeployError(f"{readme}: the front matter must be a YAML mapping of keys to values")
     return data
 
 
@@ -201,7 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    if not re.fullmatch(r"[\w.-]+/[\w.-]+", args.repo_id):
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    try:
+        validate_repo_id(args.repo_id)
+    except HFValidationError as e:
+        parser.error(f"--repo-id must look like USER/SPACE: {e}")
+    if args.repo_id.count("/") != 1:  # the Hub's check also takes a bare name; a Space needs its owner
         parser.error(f"--repo-id must look like USER/SPACE, got {args.repo_id!r}")
     tmp = None
     build_dir = args.build_dir

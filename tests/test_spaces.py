@@ -198,6 +198,20 @@ def test_deploy_cli_runs_as_a_script(tmp_path):
             lambda src: (src / "spaces" / "README.md").write_text("# no front matter\n"),
             "no YAML front matter",
         ),
+        (
+            lambda src: (src / "spaces" / "README.md").write_text("---\ntitle: [\n---\n# broken\n"),
+            "the front matter is not valid YAML",
+        ),
+        (
+            lambda src: (src / "spaces" / "README.md").write_text("---\n- title\n- sdk\n---\n# a list\n"),
+            "the front matter must be a YAML mapping",
+        ),
+        (
+            lambda src: (src / "spaces" / "README.md").write_text(
+                (SPACES / "README.md").read_text().replace("app_file: app.py\n", "")
+            ),
+            "the front matter lacks app_file",
+        ),
         (lambda src: (src / "build").mkdir() or (src / "build" / "x").write_text("x"), "not an empty folder"),
     ],
     ids=[
@@ -208,6 +222,9 @@ def test_deploy_cli_runs_as_a_script(tmp_path):
         "no-requirements",
         "sdk-mismatch",
         "no-yaml",
+        "bad-yaml",
+        "yaml-list",
+        "no-app_file",
         "busy-dir",
     ],
 )
@@ -225,6 +242,8 @@ def test_deploy_says_what_is_missing(tmp_path, capsys, breakage, message):
 def test_deploy_rejects_a_bad_repo_id(tmp_path):
     with pytest.raises(SystemExit):
         deploy.main(["--repo-id", "not-a-repo-id", "--source", str(tmp_path), "--dry-run"])
+    with pytest.raises(SystemExit):  # the Hub's own rule: no "--" in a repo id
+        deploy.main(["--repo-id", "some--one/space", "--source", str(tmp_path), "--dry-run"])
 
 
 def test_deploy_dry_run_of_this_repository(tmp_path, capsys):

@@ -301,6 +301,15 @@ def test_push_to_hub_then_load_from_the_hub(tmp_path, local_hub):
     assert type(remote) is gan_models.DCGAN
     assert all(torch.equal(a, b) for a, b in zip(local.state_dict().values(), remote.state_dict().values()))
     assert torch.equal(local.generate(4, seed=3), remote.generate(4, seed=3))
+    # the saved folder as it is: the sample grid and the card (with its Hub metadata) go up too
+    from huggingface_hub import HfApi
+
+    stored = local_hub.files("alice/dcgan-digits")
+    for name in ("samples.png", "README.md"):
+        assert stored[name] == (tmp_path / "run" / "model" / name).read_bytes()
+    info = HfApi().model_info("alice/dcgan-digits")
+    assert (info.card_data.pipeline_tag, info.card_data.model_name) == ("unconditional-image-generation", "dcgan-digits")
+    assert info.card_data.datasets is None  # sklearn digits has no Hub dataset
 
 
 class BrightnessAges(torch.utils.data.Dataset):

@@ -44,6 +44,48 @@ def test_card_names_command_data_time_and_metrics(folder):
     assert (folder / "samples.png").is_file()
 
 
+# The Hub metadata of each bundled card: its pipeline tag and the Hub dataset it was trained on (if any).
+HUB_METADATA = {
+    "dcgan-mnist": ("unconditional-image-generation", ["ylecun/mnist"]),
+    "cgan-mnist": ("unconditional-image-generation", ["ylecun/mnist"]),
+    "cgan-age-faces": ("unconditional-image-generation", None),
+    "cyclegan-sneaker-boot": ("image-to-image", ["zalando-datasets/fashion_mnist"]),
+    "pix2pix-edges-fashion": ("image-to-image", ["zalando-datasets/fashion_mnist"]),
+    "vae-mnist": ("unconditional-image-generation", ["ylecun/mnist"]),
+    "stackgan-fashion": ("unconditional-image-generation", ["zalando-datasets/fashion_mnist"]),
+}
+
+
+def card_tables(text: str) -> dict[str, dict[str, str]]:
+    """{eval command: {metric: cell}} of the Metrics tables as a reader sees them (parsed independently here)."""
+    blocks = re.findall(r"^`(python -m gan_train eval [^`]+)`\n\n\| metric \| value \|\n\|---\|---\|\n((?:\|[^\n]*\|\n)+)",
+                        text.split("## Metrics", 1)[1], re.M)
+    return {command: dict(re.findall(r"^\| (\w+) \| ([^|]+?) \|$", rows, re.M)) for command, rows in blocks}
+
+
+@pytest.mark.parametrize("name", list(REQUIRED))
+def test_card_model_index_holds_the_figures_its_tables_show(name):
+    from huggingface_hub import ModelCard
+    from huggingface_hub.repocard import metadata_load
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    path = WEIGHTS / name / "README.md"
+    loaded = ModelCard.load(path)
+    assert (loaded.data.pipeline_tag, loaded.data.datasets) == HUB_METADATA[name]
+    # huggingface_hub's own model-index parser accepts the metadata, and ModelCard read the same results
+    model_name, results = model_index_to_eval_results(metadata_load(path)["model-index"])
+    assert model_name == name and results == loaded.data.eval_results
+    assert {(r.task_type, r.dataset_split) for r in results} == {(HUB_METADATA[name][0], "test")}
+    shown = {}
+    for r in results:
+        figures = shown.setdefault(r.metric_args["command"], {})
+        figures[r.metric_type] = f"{r.metric_value:.4g}" if isinstance(r.metric_value, float) else str(r.metric_value)
+        figures.update({k: str(r.metric_args[k]).removesuffix(".0") for k in ("seed", "seconds")})
+    tables = card_tables(loaded.text)
+    assert len(tables) >= 1 and shown == tables
+    assert all(f"--model weights/{name} " in command for command in tables)
+
+
 @pytest.mark.parametrize("name", list(REQUIRED))
 def test_loads_as_its_family(name):
     model = gan_models.load(WEIGHTS / name)
