@@ -33,12 +33,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 CACHE_SIZE = 8
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9_.-]{1,96}$")
 
-# Families whose generate() draws images from noise (the Sampling tab).
-# gan_models.FAMILIES, spelled out so that listing the bundled models does not import torch (startup time);
-# tests/test_app_api.py checks the two agree.
-FAMILY_NAMES = ("curvegan", "dcgan", "cgan", "cyclegan", "pix2pix", "stackgan", "vae")
-SAMPLERS = ("dcgan", "cgan", "vae", "stackgan")
-TRANSLATORS = ("cyclegan", "pix2pix")
+# What a model can do comes from its family's record (gan_models/registry.py ``shows``), which
+# save_pretrained also writes into config.json, so listing the bundled models does not import torch.
+SAMPLES = ("sample", "class", "age")  # generate() draws images from noise: the Sampling tab
 
 # A config.json may not ask for more than this (a hostile one could ask for a 100 GB network).
 LIMITS = {
@@ -80,6 +77,17 @@ class ModelInfo:
         return str(self.config.get("family", "?"))
 
     @property
+    def shows(self) -> tuple[str, ...]:
+        """config.json's ``shows``; a model saved before it was written asks the family registry."""
+        shows = self.config.get("shows")
+        if isinstance(shows, list) and all(isinstance(s, str) for s in shows):
+            return tuple(shows)
+        from gan_models import get_family
+
+        family = get_family(self.family).shows
+        return tuple(s for s in family if s not in ("class", "age") or s == self.condition)
+
+    @property
     def condition(self) -> str | None:
         if self.family == "stackgan":
             return "class"
@@ -102,7 +110,7 @@ class ModelInfo:
         """What a dropdown shows."""
         size = self.config.get("image_size")
         px = f", {size} px" if size else ""
-        if self.family in TRANSLATORS:
+        if "translate" in self.shows:
             a, b = self.domains
             arrow = "→" if self.family == "pix2pix" else "↔"
             return f"{_nice(a)} {arrow} {_nice(b)} ({self.name}{px})"
@@ -141,9 +149,18 @@ def read_info(folder: Path, name: str | None = None) -> ModelInfo | None:
         return None
     if not isinstance(config, dict) or not (folder / "model.safetensors").is_file():
         return None
-    if config.get("family") not in FAMILY_NAMES:
+    if not isinstance(config.get("family"), str) or not _known_family(config):
         return None
     return ModelInfo(name or folder.name, str(folder), config)
+
+
+def _known_family(config: dict) -> bool:
+    """A gan-toolkit family: config.json says what it shows (no torch needed), or the registry knows it."""
+    if isinstance(config.get("shows"), list):
+        return True
+    from gan_models import list_families
+
+    return config["family"] in list_families()
 
 
 def discover(folder: Path | None = None) -> dict[str, ModelInfo]:
@@ -161,6 +178,11 @@ def discover(folder: Path | None = None) -> dict[str, ModelInfo]:
 
 def of_family(models: dict[str, ModelInfo], families, condition: str | None = None) -> list[ModelInfo]:
     return [m for m in models.values() if m.family in families and (condition is None or m.condition == condition)]
+
+
+def that_show(models: dict[str, ModelInfo], shows: tuple[str, ...]) -> list[ModelInfo]:
+    """The models that can do one of ``shows`` (e.g. SAMPLES: draw images from noise)."""
+    return [m for m in models.values() if set(m.shows) & set(shows)]
 
 
 # -- resolving what the user typed ---------------------------------------------------------
@@ -209,11 +231,11 @@ def resolve(text: str | None) -> Source:
 
 def check_config(config: dict, shown: str) -> None:
     """Refuse configs of other libraries or of networks too big to build on a demo server."""
-    from gan_models import FAMILIES
+    from gan_models import list_families
 
-    if config.get("family") not in FAMILIES:
+    if config.get("family") not in list_families():
         raise UserError(f"'{shown}' is not a gan-toolkit model (its config.json has family "
-                        f"{config.get('family')!r}; known: {', '.join(sorted(FAMILIES))}).")
+                        f"{config.get('family')!r}; known: {', '.join(list_families())}).")
     for key, limit in LIMITS.items():
         value = config.get(key)
         if value is None:
@@ -322,6 +344,10 @@ def clear_cache() -> None:
 def require(model, families: tuple[str, ...], what: str, condition: str | None = None):
     """Check a loaded model fits a tab; say which models would."""
     family = getattr(model, "family", "?")
+    if families == SAMPLES:  # any family whose models draw from noise
+        from gan_models import get_family, list_families
+
+        families = tuple(n for n in list_families() if set(get_family(n).shows) & set(SAMPLES))
     if family not in families or (condition is not None and getattr(model, "condition", None) != condition):
         kind = f"{family}" + (f" ({model.condition}-conditioned)" if getattr(model, "condition", None) else "")
         need = " or ".join(families) + (f" conditioned on {condition}" if condition else "")

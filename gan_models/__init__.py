@@ -29,22 +29,22 @@ from .hub import (
     read_config,
 )
 from .pix2pix import Pix2Pix
+from .registry import Family, UnknownFamilyError, get_family, list_families, register_family
 from .stackgan import StackGAN
+from .toy2d import Toy2D
 from .vae import VAE
 
-FAMILIES: dict[str, type[GANModel]] = {
-    cls.family: cls for cls in (CurveGAN, DCGAN, ConditionalGAN, CycleGAN, Pix2Pix, StackGAN, VAE)
-}
+# Each model module registers its family (gan_models/registry.py) when imported above.
 
 
 def family_class(config: dict, where: str) -> type[GANModel]:
     family = config.get("family")
-    if family not in FAMILIES:
+    if family not in list_families():
         raise WrongFamilyError(
             f"{where}: config.json has family {family!r}, which is not a gan-toolkit model "
-            f"(known: {', '.join(sorted(FAMILIES))})."
+            f"(known: {', '.join(list_families())})."
         )
-    return FAMILIES[family]
+    return get_family(family).model_class
 
 
 def load(path_or_repo_id: str | os.PathLike, *, revision: str | None = None, map_location: str = "cpu",
@@ -62,7 +62,7 @@ def load(path_or_repo_id: str | os.PathLike, *, revision: str | None = None, map
 
 
 __all__ = [
-    "CurveGAN", "DCGAN", "ConditionalGAN", "CycleGAN", "Pix2Pix", "StackGAN", "VAE", "GANModel",
-    "FAMILIES", "load", "export_onnx", "CheckpointError", "CorruptCheckpointError", "MissingFileError",
+    "CurveGAN", "DCGAN", "ConditionalGAN", "CycleGAN", "Pix2Pix", "StackGAN", "Toy2D", "VAE", "GANModel",
+    "Family", "UnknownFamilyError", "get_family", "list_families", "register_family", "load", "export_onnx", "CheckpointError", "CorruptCheckpointError", "MissingFileError",
     "ShapeMismatchError", "UnsafeCheckpointError", "WrongFamilyError",
 ]

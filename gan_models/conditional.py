@@ -17,6 +17,7 @@ import torch
 
 from .blocks import DCGANDiscriminator, dcgan_generator, eval_mode, init_weights, make_embedding
 from .hub import GANModel
+from .registry import Family, register_family
 
 
 class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://arxiv.org/abs/1411.1784"):
@@ -59,6 +60,34 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
                                                 aux_outputs=1 if age_regressor else 0)
         self.discriminator.embedding = make_embedding(condition, num_classes, self.discriminator.feature_width)
         init_weights(self)  # class embeddings start at N(0, 0.02): see blocks.ClassEmbedding
+
+    data_args = ("image_size", "channels", "condition", "num_classes", "class_names")
+
+    @classmethod
+    def data_shape(cls, dataset) -> dict:
+        condition = getattr(dataset, "condition", None)
+        if condition is None:
+            raise ValueError("needs data with class labels or ages (e.g. --data mnist or --data faces-age)")
+        names = list(dataset.class_names) if getattr(dataset, "class_names", None) else None
+        return {**super().data_shape(dataset), "condition": condition, "num_classes": dataset.num_classes or 1,
+                "class_names": names}
+
+    @property
+    def shows(self) -> tuple[str, ...]:
+        return (self.condition,)  # a class model or an age model, never both
+
+    def preview_inputs(self, dataset, n, seed):
+        if self.condition == "class":
+            return {"noise": self.sample_noise(n, seed), "label": torch.arange(n) % self.num_classes}
+        # ages: rows are identities, columns the ages 10 .. 80
+        ages = torch.tensor([10.0, 20, 30, 40, 50, 60, 70, 80])
+        rows = self.sample_noise(max(1, n // len(ages)), seed)
+        return {"noise": rows.repeat_interleave(len(ages), 0), "age": ages.repeat(len(rows))}
+
+    def preview(self, inputs):
+        condition = {k: v for k, v in inputs.items() if k in ("label", "age")}
+        images = self.generate(len(inputs["noise"]), noise=inputs["noise"], **condition)
+        return {"kind": "grid", "images": images, "nrow": self.num_classes if self.condition == "class" else 8}
 
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         return torch.randn(n, self.nz, generator=self.seeded(seed)).to(self.device)
@@ -107,3 +136,10 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)
         with eval_mode(self.generator, self.g_embedding):
             return self.to_unit(self(noise, condition))
+
+
+register_family(Family(
+    "cgan", ConditionalGAN, title="Conditional GAN: the class or age you ask for", data=("image",),
+    objective="conditional", loss="nonsaturating", metrics=("fid", "class_accuracy", "age_following"),
+    shows=("class", "age"), example={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8}, example_data="digits",
+))

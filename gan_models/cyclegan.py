@@ -6,6 +6,7 @@ import torch
 
 from .blocks import PatchGAN, ResnetGenerator, eval_mode, images_in, init_weights
 from .hub import GANModel
+from .registry import Family, register_family
 
 
 class CycleGAN(GANModel, tags=["cyclegan", "image-to-image"], paper_url="https://arxiv.org/abs/1703.10593"):
@@ -40,6 +41,26 @@ class CycleGAN(GANModel, tags=["cyclegan", "image-to-image"], paper_url="https:/
         self.discriminator_b = PatchGAN(channels, ndf, n_layers_d)
         init_weights(self)
 
+    data_args = ("image_size", "channels", "domain_a", "domain_b")
+
+    @classmethod
+    def data_shape(cls, dataset) -> dict:
+        names = getattr(dataset, "domain_names", None) or ("A", "B")
+        return {**super().data_shape(dataset), "domain_a": names[0], "domain_b": names[1]}
+
+    def preview_inputs(self, dataset, n, seed):
+        """The first (up to) 8 pairs of the training data, in model space [-1, 1]."""
+        items = [dataset[i] for i in range(min(8, len(dataset)))]
+        return {key: torch.stack([item[key] for item in items]) for key in ("image_a", "image_b")}
+
+    def preview(self, inputs):
+        """Rows: A, A->B, A->B->A, B, B->A, B->A->B."""
+        a, b = self.to_unit(inputs["image_a"]), self.to_unit(inputs["image_b"])
+        fake_b, rec_a = self.round_trip(a, "a2b")
+        fake_a, rec_b = self.round_trip(b, "b2a")
+        rows = [a, fake_b.cpu(), rec_a.cpu(), b, fake_a.cpu(), rec_b.cpu()]
+        return {"kind": "grid", "images": torch.cat(rows), "nrow": len(a)}
+
     def generator_for(self, direction: str):
         if direction not in ("a2b", "b2a"):
             raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
@@ -67,3 +88,10 @@ class CycleGAN(GANModel, tags=["cyclegan", "image-to-image"], paper_url="https:/
         back = "b2a" if direction == "a2b" else "a2b"
         fake = self.translate(images, direction)
         return fake, self.translate(fake, back)
+
+
+register_family(Family(
+    "cyclegan", CycleGAN, title="CycleGAN: translate between two unpaired sets", data=("unpaired",),
+    objective="cycle", loss="lsgan", metrics=("translation",), shows=("translate",),
+    example={"ngf": 4, "ndf": 4, "n_blocks": 1, "n_layers_d": 1}, example_data="digits:1~7",
+))

@@ -6,6 +6,7 @@ import torch
 
 from .blocks import DCGANDiscriminator, dcgan_generator, eval_mode, init_weights
 from .hub import GANModel
+from .registry import Family, register_family
 
 
 class DCGAN(GANModel, tags=["dcgan"], paper_url="https://arxiv.org/abs/1511.06434"):
@@ -42,3 +43,8 @@ class DCGAN(GANModel, tags=["dcgan"], paper_url="https://arxiv.org/abs/1511.0643
         with eval_mode(self.generator):
             return self.to_unit(self.generator(noise))
 
+
+register_family(Family(
+    "dcgan", DCGAN, title="DCGAN: images from noise", data=("image",), objective="image", loss="nonsaturating",
+    metrics=("fid",), shows=("sample",), example={"nz": 8, "ngf": 8, "ndf": 8}, example_data="digits",
+))

@@ -8,6 +8,7 @@ wrong raises a :class:`CheckpointError` that names the file and what is wrong.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -93,6 +94,10 @@ class GANModel(
 
     # -- conventions -------------------------------------------------------------------
     @property
+    def noise_size(self) -> int:
+        """Numbers of noise per sample (what ``sample_noise(n)`` draws per row)."""
+        return self.nz
+    @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
@@ -111,24 +116,80 @@ class GANModel(
         """A CPU generator, so the same seed gives the same noise on every device."""
         return None if seed is None else torch.Generator().manual_seed(int(seed))
 
+    # -- building from data, previews ----------------------------------------------------
+    # __init__ arguments that come from the data, never from the user's architecture settings.
+    data_args: tuple[str, ...] = ("image_size", "channels")
+
+    @classmethod
+    def arch_options(cls) -> dict[str, Any]:
+        """The architecture settings a user may choose: __init__ arguments and their defaults,
+        minus those the data decides (``data_args``)."""
+        params = inspect.signature(cls.__init__).parameters
+        return {name: p.default for name, p in params.items()
+                if name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD and name not in cls.data_args}
+
+    @classmethod
+    def check_arch(cls, arch: dict[str, Any]) -> None:
+        """Raise ValueError naming any key that is not an architecture setting of this family."""
+        options = cls.arch_options()
+        unknown = sorted(set(arch) - set(options))
+        if unknown:
+            from_data = [k for k in unknown if k in cls.data_args]
+            hint = (f" ({', '.join(from_data)} come(s) from the data: use --image-size / --channels to resize it)"
+                    if from_data else "")
+            raise ValueError(f"{cls.family} has no architecture setting {', '.join(unknown)}{hint}; "
+                             f"it has: {', '.join(f'{k}={v!r}' for k, v in options.items())}")
+
+    @classmethod
+    def data_shape(cls, dataset) -> dict[str, Any]:
+        """The data-decided __init__ arguments, read from the dataset's first item."""
+        item = dataset[0]
+        image = item["image"] if "image" in item else item["image_b"]
+        return {"image_size": int(image.shape[-1]), "channels": int(image.shape[0])}
+
+    @classmethod
+    def from_data(cls, dataset, **arch) -> GANModel:
+        """The model shaped to ``dataset`` (size, channels, classes, ...) with the user's ``arch``."""
+        cls.check_arch(arch)
+        return cls(**cls.data_shape(dataset), **arch)
+
+    def preview_inputs(self, dataset, n: int, seed: int) -> dict[str, torch.Tensor]:
+        """Fixed inputs for the training sample grids (the same at every step, so grids compare)."""
+        return {"noise": self.sample_noise(n, seed)}
+
+    def preview(self, inputs: dict[str, torch.Tensor]) -> dict[str, Any]:
+        """What the model makes of ``preview_inputs``: ``{"kind": "grid", "images": ..., "nrow": ...}``
+        (or kind "curves" / "points" with ``samples`` and ``real``); gan_train.samples draws it."""
+        noise = inputs["noise"]
+        return {"kind": "grid", "images": self.generate(len(noise), noise=noise), "nrow": None}
+
     # -- saving ------------------------------------------------------------------------
+    @property
+    def shows(self) -> tuple[str, ...]:
+        """What an app can do with this model (its family's ``shows``, gan_models/registry.py)."""
+        from .registry import get_family
+
+        return get_family(self.family).shows
+
+    def hub_config(self) -> dict[str, Any]:
+        """config.json: the __init__ arguments, plus ``family`` (which class loads it) and ``shows``
+        (so an app can list models without importing torch). Loading passes only __init__ arguments."""
+        return {**(self._hub_mixin_config or {}), "family": self.family, "shows": list(self.shows)}
+
     def save_pretrained(self, save_directory, *, weights_dtype: torch.dtype | None = None, **kwargs):
         """Write config.json, model.safetensors and README.md.
 
         ``weights_dtype=torch.float16`` halves the file (loading casts back to the model's dtype).
         """
         self._weights_dtype = weights_dtype
-        config = dict(self._hub_mixin_config or {})
-        config["family"] = self.family
+        config = self.hub_config()
         kwargs.setdefault("config", config)
         card = kwargs.pop("model_card_kwargs", None) or {}
         kwargs["model_card_kwargs"] = {**self.model_card_defaults(), **card}
         return super().save_pretrained(save_directory, **kwargs)
 
     def push_to_hub(self, repo_id: str, **kwargs):
-        config = dict(self._hub_mixin_config or {})
-        config["family"] = self.family
-        kwargs.setdefault("config", config)
+        kwargs.setdefault("config", self.hub_config())
         card = kwargs.pop("model_card_kwargs", None) or {}
         kwargs["model_card_kwargs"] = {**self.model_card_defaults(), "repo_hint": repo_id, **card}
         return super().push_to_hub(repo_id, **kwargs)

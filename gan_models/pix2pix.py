@@ -8,6 +8,7 @@ import torch
 
 from .blocks import PatchGAN, UnetGenerator, eval_mode, images_in, init_weights
 from .hub import GANModel
+from .registry import Family, register_family
 
 
 class Pix2Pix(GANModel, tags=["pix2pix", "image-to-image"], paper_url="https://arxiv.org/abs/1611.07004"):
@@ -41,6 +42,26 @@ class Pix2Pix(GANModel, tags=["pix2pix", "image-to-image"], paper_url="https://a
         self.discriminator = PatchGAN(in_channels + out_channels, ndf, n_layers_d, norm="batch")
         init_weights(self)
 
+    data_args = ("image_size", "in_channels", "out_channels", "domain_a", "domain_b")
+
+    @classmethod
+    def data_shape(cls, dataset) -> dict:
+        item = dataset[0]
+        names = getattr(dataset, "domain_names", None) or ("input", "output")
+        return {"image_size": int(item["image_b"].shape[-1]), "in_channels": int(item["image_a"].shape[0]),
+                "out_channels": int(item["image_b"].shape[0]), "domain_a": names[0], "domain_b": names[1]}
+
+    def preview_inputs(self, dataset, n, seed):
+        """The first (up to) 8 pairs of the training data, in model space [-1, 1]."""
+        items = [dataset[i] for i in range(min(8, len(dataset)))]
+        return {key: torch.stack([item[key] for item in items]) for key in ("image_a", "image_b")}
+
+    def preview(self, inputs):
+        """Rows: input, output, target (grey inputs shown as RGB when the output is RGB)."""
+        a, b = self.to_unit(inputs["image_a"]), self.to_unit(inputs["image_b"])
+        fake = self.translate(a).cpu()
+        return {"kind": "grid", "images": torch.cat([a.expand(-1, b.shape[1], -1, -1), fake, b]), "nrow": len(a)}
+
     def export_graphs(self) -> dict:
         """For gan_models.export_onnx: input images in [0, 1] (e.g. edges) -> output images in [0, 1]."""
         example = {"images": torch.rand(2, self.in_channels, self.image_size, self.image_size, generator=self.seeded(0))}
@@ -53,3 +74,10 @@ class Pix2Pix(GANModel, tags=["pix2pix", "image-to-image"], paper_url="https://a
         images = images_in(images, self.in_channels, self.image_size)
         with eval_mode(self.generator):
             return self.to_unit(self.generator(self.from_unit(images.to(self.device))))
+
+
+register_family(Family(
+    "pix2pix", Pix2Pix, title="pix2pix: paired translation (edges -> picture)", data=("paired",),
+    objective="pix2pix", loss="nonsaturating", metrics=("paired",), shows=("translate",),
+    example={"ngf": 4, "ndf": 4, "n_layers_d": 1}, example_data="edges:digits",
+))

@@ -14,6 +14,7 @@ from torch import nn
 
 from .blocks import ClassEmbedding, DCGANDiscriminator, dcgan_generator, eval_mode, init_weights
 from .hub import GANModel
+from .registry import Family, register_family
 
 STACKGAN_SIZES = (32, 64, 128, 256)
 
@@ -92,6 +93,26 @@ class StackGAN(GANModel, tags=["stackgan", "conditional"], paper_url="https://ar
         self.discriminator_2.embedding = ClassEmbedding(num_classes, self.discriminator_2.feature_width)
         init_weights(self)
 
+    data_args = ("image_size", "channels", "num_classes", "class_names")
+
+    @classmethod
+    def data_shape(cls, dataset) -> dict:
+        if getattr(dataset, "condition", None) != "class":
+            raise ValueError("needs data with class labels (e.g. --data fashion-mnist --image-size 32)")
+        names = list(dataset.class_names) if getattr(dataset, "class_names", None) else None
+        return {**super().data_shape(dataset), "num_classes": dataset.num_classes, "class_names": names}
+
+    @property
+    def noise_size(self) -> int:
+        return self.nz + self.conditioning.cond_dim
+
+    def preview_inputs(self, dataset, n, seed):
+        return {"noise": self.sample_noise(n, seed), "label": torch.arange(n) % self.num_classes}
+
+    def preview(self, inputs):
+        noise, labels = inputs["noise"], inputs["label"]
+        return {"kind": "grid", "images": self.generate(len(noise), noise=noise, label=labels), "nrow": self.num_classes}
+
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         """Noise for z and for Conditioning Augmentation's eps, drawn together: (n, nz + cond_dim)."""
         return torch.randn(n, self.nz + self.conditioning.cond_dim, generator=self.seeded(seed)).to(self.device)
@@ -125,3 +146,10 @@ class StackGAN(GANModel, tags=["stackgan", "conditional"], paper_url="https://ar
         with eval_mode(self.generator_1, self.generator_2, self.conditioning):
             low, high, _, _ = self(noise, labels.to(self.device))
         return self.to_unit(low if stage == 1 else high)
+
+
+register_family(Family(
+    "stackgan", StackGAN, title="StackGAN: a rough sketch, then the details", data=("image",), objective="stack",
+    loss="nonsaturating", metrics=("fid", "class_accuracy"), shows=("class",),
+    example={"nz": 8, "cond_dim": 4, "ngf": 8, "ndf": 8}, example_data="digits",
+))

@@ -12,6 +12,7 @@ from torch import nn
 
 from .blocks import dcgan_encoder, dcgan_generator, eval_mode, images_in, init_weights
 from .hub import GANModel
+from .registry import Family, register_family
 
 
 class VAEEncoder(nn.Module):
@@ -34,6 +35,10 @@ class VAE(GANModel, tags=["vae"], paper_url="https://arxiv.org/abs/1312.6114"):
         self.encoder = VAEEncoder(image_size, channels, nf, latent_dim)
         self.decoder = dcgan_generator(latent_dim, image_size, channels, nf)
         init_weights(self)
+
+    @property
+    def noise_size(self) -> int:
+        return self.latent_dim
 
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         return torch.randn(n, self.latent_dim, generator=self.seeded(seed)).to(self.device)
@@ -64,3 +69,9 @@ class VAE(GANModel, tags=["vae"], paper_url="https://arxiv.org/abs/1312.6114"):
         with eval_mode(self.encoder, self.decoder):
             mu, _ = self.encoder(self.from_unit(images.to(self.device)))
             return self.to_unit(self.decode(mu))
+
+
+register_family(Family(
+    "vae", VAE, title="VAE: the non-adversarial baseline", data=("image",), objective="vae", loss=None,
+    metrics=("fid",), shows=("sample",), example={"latent_dim": 8, "nf": 8}, example_data="digits",
+))

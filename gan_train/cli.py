@@ -2,6 +2,8 @@
 
     gan_train --model dcgan --data mnist --steps 2000        # train (the default command)
     gan_train --config run.yaml --lr 1e-4                     # a config file; flags override it
+    gan_train --model dcgan --arch ngf=32 --arch ndf=32       # architecture settings of the family
+    gan_train models                                          # the families and their --arch settings
     gan_train data list | data fetch mnist                    # offline data sources
     gan_train eval --model runs/dcgan-mnist/model --data mnist --json
     gan_train export --model runs/dcgan-mnist/model --format onnx    # ONNX generator(s) for other runtimes
@@ -16,6 +18,8 @@ import sys
 import typing
 from pathlib import Path
 
+import yaml
+
 from .config import ConfigError, TrainConfig, read_config_file
 
 
@@ -29,7 +33,7 @@ def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gan_train",
         description="Train a GAN (or the VAE baseline) with alternating D/G updates on CPU, one GPU or many "
-        "(accelerate launch). Other commands: `gan_train data list|fetch NAME`, `gan_train eval --help`, "
+        "(accelerate launch). Other commands: `gan_train models`, `gan_train data list|fetch NAME`, `gan_train eval --help`, "
         "`gan_train export --help`.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -39,10 +43,25 @@ def train_parser() -> argparse.ArgumentParser:
         name = "--" + f.name.replace("_", "-")
         if kind is bool:
             parser.add_argument(name, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+        elif kind is dict:  # --arch KEY=VALUE, repeatable
+            parser.add_argument(name, type=_key_value, action="append", default=None, metavar=f.metadata["metavar"],
+                                help=f.metadata["help"])
         else:
             parser.add_argument(name, type=kind, default=None, metavar=f.name.upper(),
                                 help=f"{f.metadata['help']} (default: {f.default})")
     return parser
+
+
+def _key_value(text: str) -> tuple[str, object]:
+    """"ngf=32" -> ("ngf", 32); values are read as YAML scalars (32, 0.5, true, name)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. ngf=32), got {text!r}")
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = value
+    return key.strip().replace("-", "_"), parsed
 
 
 def parse_train_args(argv: list[str]) -> TrainConfig:
@@ -50,6 +69,8 @@ def parse_train_args(argv: list[str]) -> TrainConfig:
     config_file = args.pop("config")
     base = read_config_file(config_file) if config_file else {}
     given = {k: v for k, v in args.items() if v is not None}
+    if "arch" in given:  # flags add to (and override) the config file's architecture
+        given["arch"] = {**(base.get("arch") or {}), **dict(given["arch"])}
     return TrainConfig.from_dict({**base, **given})
 
 
@@ -64,8 +85,8 @@ def data_main(argv: list[str]) -> int:
     fetch_parser.add_argument("--root", help="data folder (default: $GAN_TOOLKIT_DATA or ~/.cache/gan-toolkit/data)")
     args = parser.parse_args(argv)
     if args.command == "list":
-        for name, text in list_sources().items():
-            print(f"{name:28s} {text}")
+        for source in list_sources():
+            print(f"{source.pattern:24s} {source.kind:9s} {source.description}")
         return 0
     for name in args.names:
         try:
@@ -73,6 +94,22 @@ def data_main(argv: list[str]) -> int:
         except DataError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
+    return 0
+
+
+def models_main(argv: list[str]) -> int:
+    """`gan_train models`: every registered family, what it trains on and its architecture settings."""
+    import gan_models
+
+    argparse.ArgumentParser(prog="gan_train models", description="List the model families (--model NAME), "
+                            "the data each trains on and the --arch settings each takes.").parse_args(argv)
+    for name in gan_models.list_families():
+        family = gan_models.get_family(name)
+        print(f"{name:10s} {family.title}")
+        print(f"{'':10s} data: {' or '.join(family.data)} (e.g. --data {family.example_data}); "
+              f"loss: {family.loss or 'none (no discriminator)'}")
+        settings = " ".join(f"{k}={v}" for k, v in family.model_class.arch_options().items())
+        print(f"{'':10s} --arch {settings}")
     return 0
 
 
@@ -105,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         return data_main(argv[1:])
     if argv[:1] == ["export"]:
         return export_main(argv[1:])
+    if argv[:1] == ["models"]:
+        return models_main(argv[1:])
     if argv[:1] == ["eval"]:
-        from .evaluate import main as eval_main
+        from .eval.cli import main as eval_main
 
         return eval_main(argv[1:])
     if argv[:1] == ["train"]:

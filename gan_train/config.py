@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-FAMILIES = ("curvegan", "dcgan", "cgan", "cyclegan", "pix2pix", "stackgan", "vae")
 PRECISIONS = ("no", "fp16", "bf16")
 SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "constant_then_linear")
 
@@ -31,7 +30,7 @@ def opt(default, help: str, **extra):
 @dataclass
 class TrainConfig:
     # what to train on what
-    model: str = opt("dcgan", f"model family: {', '.join(FAMILIES)}")
+    model: str = opt("dcgan", "model family (`gan_train models` lists them)")
     data: str = opt("mnist", "data source (see `gan_train data list`) or imagefolder:PATH, utkface:PATH, ...")
     # how long and how fast
     steps: int = opt(2000, "number of training iterations (one D and one G update each)")
@@ -48,21 +47,16 @@ class TrainConfig:
     r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
     r2_weight: float = opt(0.0, "R2 penalty weight on generated data (0 = off); relativistic + R1 + R2 is R3GAN's recipe")
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
-    spectral_norm: bool = opt(False, "spectral normalisation on D's convolutions (dcgan, cgan; drops D's BatchNorm)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
-    # the model's shape (None = from the data)
-    image_size: int | None = opt(None, "image size in px (default: the data's; 28/32/64/128/256)")
-    channels: int | None = opt(None, "image channels, 1 or 3 (default: the data's)")
-    nz: int = opt(100, "noise size (CurveGAN: --n-ideas)")
-    ngf: int = opt(64, "generator width")
-    ndf: int = opt(64, "discriminator width")
-    n_ideas: int = opt(5, "CurveGAN: noise size ('ideas' of the painter)")
-    hidden: int = opt(128, "CurveGAN: hidden units")
-    n_blocks: int = opt(9, "CycleGAN: ResNet blocks in each generator (6 or 9)")
-    n_layers_d: int = opt(3, "CycleGAN/pix2pix: PatchGAN layers (3 = 70x70 patches)")
-    embed_dim: int = opt(50, "conditional GAN: condition embedding size in G")
-    latent_dim: int = opt(100, "VAE: latent size")
+    # the data's shape (None = as stored)
+    image_size: int | None = opt(None, "resize the data to this many px (default: the data's; 28/32/64/128/256)")
+    channels: int | None = opt(None, "convert the data to 1 or 3 channels (default: the data's)")
+    # the model's architecture: the family class's own __init__ settings, apart from the run settings
+    arch: dict = opt(None, "architecture settings KEY=VALUE of the family (repeatable: --arch ngf=32 --arch ndf=32; "
+                     "`gan_train models` lists each family's), over those of --model-config", metavar="KEY=VALUE")
+    model_config: str | None = opt(None, "architecture from a JSON file: a saved model's config.json or {\"ngf\": 32, ...}")
+    # objective settings
     lambda_cycle: float = opt(10.0, "CycleGAN: cycle-consistency weight (L1)")
     lambda_identity: float = opt(0.5, "CycleGAN: identity weight, times lambda_cycle")
     lambda_l1: float = opt(100.0, "pix2pix: L1 weight")
@@ -103,7 +97,9 @@ class TrainConfig:
             if value not in allowed:
                 raise ConfigError(f"--{name.replace('_', '-')} must be one of {', '.join(map(str, allowed))}, got {value!r}")
 
-        one_of("model", FAMILIES)
+        import gan_models
+
+        one_of("model", gan_models.list_families())
         one_of("mixed_precision", PRECISIONS)
         one_of("lr_scheduler", SCHEDULERS)
         one_of("weights_dtype", ("fp32", "fp16"))
@@ -118,9 +114,7 @@ class TrainConfig:
         for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        for name in ("nz", "ngf", "ndf", "n_ideas", "hidden", "n_blocks", "n_layers_d", "embed_dim", "latent_dim"):
-            if not 1 <= getattr(self, name) <= 4096:
-                raise ConfigError(f"--{name.replace('_', '-')} must be between 1 and 4096, got {getattr(self, name)}")
+        self.arch = self._checked_arch(gan_models.get_family(self.model).model_class)
         for name in ("checkpoint_every", "sample_every", "warmup_steps", "num_workers", "pool_size"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
@@ -145,6 +139,27 @@ class TrainConfig:
             raise ConfigError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
         if self.channels not in (None, 1, 3):
             raise ConfigError(f"--channels must be 1 or 3, got {self.channels}")
+
+    def _checked_arch(self, model_class) -> dict[str, Any]:
+        """--model-config's settings under --arch's, each checked against the family's __init__."""
+        arch = dict(self.arch or {})
+        if self.model_config:
+            saved = read_config_file(self.model_config)
+            if saved.get("family", self.model) != self.model:
+                raise ConfigError(f"--model-config {self.model_config} is a {saved['family']} config, not {self.model}")
+            arch = {**{k: v for k, v in saved.items() if k not in ("family", "shows") and k not in model_class.data_args}, **arch}
+        try:
+            model_class.check_arch(arch)
+        except ValueError as err:
+            raise ConfigError(f"--arch: {err}") from err
+        for key, value in arch.items():
+            default = model_class.arch_options()[key]
+            if isinstance(default, int) and not isinstance(default, bool):
+                if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 4096:
+                    raise ConfigError(f"--arch {key} must be a whole number between 1 and 4096, got {value!r}")
+            elif isinstance(default, bool) and not isinstance(value, bool):
+                raise ConfigError(f"--arch {key} must be true or false, got {value!r}")
+        return arch
 
     # -- I/O ---------------------------------------------------------------------------
     @property

@@ -24,17 +24,17 @@ from torch.optim.lr_scheduler import ConstantLR, LinearLR, SequentialLR
 
 from . import card as model_cards
 from . import checkpoint as ckpt
+from .atomic import atomic_write
 from .batches import BatchStream
 from .config import ConfigError, TrainConfig
-from .objectives import OBJECTIVES, build_model
+from .objectives import build_model, objective_class
 from .samples import curve_plot, image_grid, save_png, scatter_plot
 
 SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different steps compare
 
 
 # Settings a resumed run must share with its checkpoint (the weights' shapes, the optimizer, the loss).
-RESUME_FIXED = ("data", "nz", "ngf", "ndf", "n_ideas", "hidden", "n_blocks", "n_layers_d", "embed_dim", "latent_dim",
-                "spectral_norm", "age_regressor", "image_size", "channels", "loss", "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
+RESUME_FIXED = ("data", "arch", "age_regressor", "image_size", "channels", "loss", "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
 
 
 # A loss this large means the run has diverged (a healthy GAN loss is O(1), WGAN critics O(100)):
@@ -105,7 +105,7 @@ class Trainer:
                                    split="train", limit=config.limit)
         self.dataset = dataset
         self.model = build_model(config, dataset)
-        self.objective = OBJECTIVES[config.model](self.model, config)
+        self.objective = objective_class(config.model)(self.model, config)
         obj = self.objective
         if self._use("channels_last"):
             self.model.to(memory_format=torch.channels_last)
@@ -163,17 +163,8 @@ class Trainer:
         return get_scheduler(c.lr_scheduler, optimizer, num_warmup_steps=c.warmup_steps, num_training_steps=c.steps)
 
     def _fixed_inputs(self):
-        """Fixed noise (or fixed input images) for the sample grids."""
-        n = self.config.num_samples
-        if self.dataset.kind in ("unpaired", "paired"):
-            k = min(8, len(self.dataset))
-            items = [self.dataset[i] for i in range(k)]
-            return {key: torch.stack([it[key] for it in items]) for key in ("image_a", "image_b")}
-        if self.dataset.kind in ("curve", "points"):
-            key = "curve" if self.dataset.kind == "curve" else "point"
-            real = torch.stack([self.dataset[i][key] for i in range(min(len(self.dataset), 256))])
-            return {"noise": self.model.sample_noise(256 if key == "point" else n, SAMPLE_SEED), "real": real}
-        return {"noise": self.model.sample_noise(n, SAMPLE_SEED)}
+        """Fixed noise (or fixed input images) for the sample grids: the model says what it needs."""
+        return self.model.preview_inputs(self.dataset, self.config.num_samples, SAMPLE_SEED)
 
     # -- one iteration -----------------------------------------------------------------
     def next_batch(self) -> dict:
@@ -237,7 +228,8 @@ class Trainer:
         if c.resume:
             self.resume(c.resume)
         if c.tracker != "none":
-            acc.init_trackers("gan_train", config={k: v for k, v in c.to_dict().items() if v is not None})
+            settings = {k: v for k, v in c.to_dict().items() if v is not None and k != "arch"}
+            acc.init_trackers("gan_train", config={**settings, **{f"arch.{k}": v for k, v in c.arch.items()}})
         from tqdm.auto import tqdm
 
         bar = tqdm(total=c.steps, initial=self.step, disable=not (c.progress and acc.is_local_main_process),
@@ -361,9 +353,7 @@ class Trainer:
                 _remove(old)
                 os.replace(final, old)
             os.replace(tmp, final)
-            pointer = self.checkpoint_dir / "latest.tmp"
-            pointer.write_text(name)
-            os.replace(pointer, self.checkpoint_dir / "latest")
+            atomic_write(self.checkpoint_dir / "latest", lambda tmp: tmp.write_text(name))
             _remove(old)
             # Our rotation, not ProjectConfiguration(total_limit): that rotates only save_state folders, which pickle.
             for stale in self._step_folders()[: -self.config.keep_checkpoints]:
@@ -481,35 +471,15 @@ class Trainer:
 
     @torch.no_grad()
     def sample_image(self):
-        """The current (EMA) model's picture of itself: a grid, a curve plot or a scatter."""
-        m, f = self.model, self.fixed
+        """The current (EMA) model's picture of itself (the model's ``preview``): a grid, curves or points."""
         with self.ema_weights():
-            kind = self.dataset.kind
-            if kind == "curve":
-                return curve_plot(m.generate(len(f["noise"]), noise=f["noise"]), m.x_grid, f["real"])
-            if kind == "points":
-                return scatter_plot(m.generate(len(f["noise"]), noise=f["noise"]), f["real"])
-            if kind == "unpaired":
-                a, b = m.to_unit(f["image_a"]), m.to_unit(f["image_b"])
-                fake_b, rec_a = m.round_trip(a, "a2b")
-                fake_a, rec_b = m.round_trip(b, "b2a")
-                return image_grid(torch.cat([a, fake_b.cpu(), rec_a.cpu(), b, fake_a.cpu(), rec_b.cpu()]), nrow=len(a))
-            if kind == "paired":
-                a, b = f["image_a"], m.to_unit(f["image_b"])
-                fake = m.translate(m.to_unit(a)).cpu()
-                a_show = m.to_unit(a).expand(-1, b.shape[1], -1, -1) if a.shape[1] != b.shape[1] else m.to_unit(a)
-                return image_grid(torch.cat([a_show, fake, b]), nrow=len(a))
-            noise = f["noise"]
-            if self.config.model in ("cgan", "stackgan") and m.condition == "class":
-                k = m.num_classes
-                labels = torch.arange(len(noise)) % k
-                return image_grid(m.generate(len(noise), noise=noise, label=labels), nrow=k)
-            if self.config.model == "cgan":  # age: rows are identities, columns ages 10 .. 80
-                ages = torch.tensor([10.0, 20, 30, 40, 50, 60, 70, 80])
-                rows = noise[: max(1, len(noise) // len(ages))]
-                z = rows.repeat_interleave(len(ages), 0)
-                return image_grid(m.generate(len(z), noise=z, age=ages.repeat(len(rows))), nrow=len(ages))
-            return image_grid(m.generate(len(noise), noise=noise))
+            shown = self.model.preview(self.fixed)
+        kind = shown.pop("kind")
+        if kind == "curves":
+            return curve_plot(shown["samples"], shown["x"], shown["real"])
+        if kind == "points":
+            return scatter_plot(shown["samples"], shown["real"])
+        return image_grid(shown["images"], nrow=shown["nrow"])
 
     def write_samples(self) -> Path | None:
         if not self.accelerator.is_main_process:

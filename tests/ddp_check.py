@@ -9,7 +9,7 @@ import torch
 
 from gan_train import TrainConfig, Trainer
 
-config = TrainConfig(model="dcgan", data="digits", image_size=32, steps=3, batch_size=8, ngf=8, ndf=8,
+config = TrainConfig(model="dcgan", data="digits", image_size=32, steps=3, batch_size=8, arch={"ngf": 8, "ndf": 8},
                      tracker="none", progress=False, checkpoint_every=0, sample_every=0, limit=64,
                      output_dir=sys.argv[1])
 trainer = Trainer(config)

@@ -28,11 +28,16 @@ def test_named_endpoints(client):
     assert {"/pix2pix", "/stackgan", "/vae_vs_gan"} <= names
 
 
-def test_family_names_match_gan_models():
+def test_bundled_configs_say_what_their_family_shows():
+    """config.json's ``shows`` (read without torch) agrees with the family registry for every bundled model."""
     import gan_models
-    from gan_app.models import FAMILY_NAMES
+    from gan_app.models import discover
 
-    assert set(FAMILY_NAMES) == set(gan_models.FAMILIES)
+    models = discover()
+    assert len(models) >= 7
+    for info in models.values():
+        model = gan_models.load(info.source)
+        assert info.shows == model.shows and set(info.shows) <= set(gan_models.get_family(info.family).shows)
 
 
 # -- sampling ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def fresh_accelerate_state():
 
 
 def config(tmp_path, **kw):
-    base = dict(model="dcgan", data="digits", image_size=32, steps=4, batch_size=8, ngf=8, ndf=8, tracker="none",
+    base = dict(model="dcgan", data="digits", image_size=32, steps=4, batch_size=8, arch={"ngf": 8, "ndf": 8}, tracker="none",
                 progress=False, checkpoint_every=2, sample_every=0, log_every=2, num_samples=8,
                 output_dir=str(tmp_path / "run"), limit=64)
     return TrainConfig(**{**base, **kw})
@@ -107,15 +107,15 @@ def test_a_damaged_file_is_refused_not_half_read(tmp_path, damage):
 def test_a_checkpoint_of_another_family_is_refused(tmp_path):
     _, step = trained(tmp_path)
     AcceleratorState._reset_state(True)
-    other = Trainer(config(tmp_path, model="vae", latent_dim=8, output_dir=str(tmp_path / "vae")))
+    other = Trainer(config(tmp_path, model="vae", arch={"latent_dim": 8, "nf": 8}, output_dir=str(tmp_path / "vae")))
     with pytest.raises(ConfigError, match="is a checkpoint of a 'dcgan' run; this run trains 'vae'"):
         other.resume(str(step))
 
 
 def test_architecture_settings_cannot_change_on_resume(tmp_path):
     _, step = trained(tmp_path)
-    with pytest.raises(ConfigError, match=r"--ngf 16 \(checkpoint: 8\).*cannot change when resuming"):
-        resume(tmp_path, str(step), ngf=16)
+    with pytest.raises(ConfigError, match=r"--arch \{'ngf': 16, 'ndf': 8\} \(checkpoint: \{'ngf': 8, 'ndf': 8\}\).*cannot change when resuming"):
+        resume(tmp_path, str(step), arch={"ngf": 16, "ndf": 8})
     with pytest.raises(ConfigError, match=r"--lr-scheduler cosine \(checkpoint: constant\)"):
         resume(tmp_path, str(step), lr_scheduler="cosine")
     # more steps with a constant schedule is fine: that is "train longer"
@@ -136,7 +136,7 @@ def test_a_new_learning_rate_on_resume_is_honoured_and_recorded(tmp_path, capsys
 
 def test_resume_restores_every_part_exactly(tmp_path):
     """CycleGAN (image pools, EMA, two optimizers): 4 straight steps == 2 steps, resume, 2 steps."""
-    kw = dict(model="cyclegan", data="digits:1~7", n_blocks=1, n_layers_d=1, pool_size=4, steps=4, limit=32)
+    kw = dict(model="cyclegan", data="digits:1~7", arch={"n_blocks": 1, "n_layers_d": 1}, pool_size=4, steps=4, limit=32)
     straight = Trainer(config(tmp_path, output_dir=str(tmp_path / "a"), checkpoint_every=0, **kw))
     straight.train()
     AcceleratorState._reset_state(True)
@@ -192,7 +192,7 @@ def test_nan_weights_are_never_checkpointed(tmp_path):
 
 
 def test_exploding_losses_stop_the_run_before_garbage_is_saved(tmp_path, capsys):
-    code = cli_main(["--model", "dcgan", "--data", "digits", "--image-size", "32", "--ngf", "8", "--ndf", "8",
+    code = cli_main(["--model", "dcgan", "--data", "digits", "--image-size", "32", "--arch", "ngf=8", "--arch", "ndf=8",
                      "--batch-size", "8", "--limit", "64", "--steps", "40", "--lr", "1e6", "--checkpoint-every", "5",
                      "--log-every", "5", "--tracker", "none", "--no-progress", "--output-dir", str(tmp_path / "run")])
     err = capsys.readouterr().err
@@ -207,9 +207,12 @@ def test_exploding_losses_stop_the_run_before_garbage_is_saved(tmp_path, capsys)
 @pytest.mark.parametrize("args,message", [
     (["--checkpoint-every", "-1"], "--checkpoint-every must be 0 or more, got -1"),
     (["--limit", "4"], "the data has 4 items: too few for batches of 64"),
-    (["--image-size", "30"], "--model dcgan: image_size=30 is not supported"),
+    (["--image-size", "30"], "--model dcgan on 'digits': image_size=30 is not supported"),
     (["--lr", "inf"], "--lr must be a finite positive number"),
-    (["--ngf", "1000000"], "--ngf must be between 1 and 4096"),
+    (["--arch", "ngf=1000000"], "--arch ngf must be a whole number between 1 and 4096, got 1000000"),
+    (["--arch", "ngf=wide"], "--arch ngf must be a whole number between 1 and 4096, got 'wide'"),
+    (["--arch", "width=8"], "--arch: dcgan has no architecture setting width; it has: nz=100, ngf=64"),
+    (["--arch", "image_size=64"], "image_size come(s) from the data: use --image-size"),
     (["--resume", "/no/such/folder"], "/no/such/folder: not a folder"),
 ])
 def test_bad_options_end_in_a_message_not_a_traceback(tmp_path, capsys, args, message):

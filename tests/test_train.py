@@ -32,20 +32,25 @@ def fresh_accelerate_state():
     AcceleratorState._reset_state(True)
 
 
-def tiny(tmp_path, **kw):
-    base = dict(steps=4, batch_size=8, ngf=8, ndf=8, tracker="none", progress=False, checkpoint_every=0,
+def tiny(tmp_path, arch=None, **kw):
+    """A few steps of a tiny model: the family's registered example architecture, plus ``arch``."""
+    family = gan_models.get_family(kw.get("model", "dcgan"))
+    base = dict(steps=4, batch_size=8, tracker="none", progress=False, checkpoint_every=0, arch={**family.example, **(arch or {})},
                 sample_every=0, log_every=2, num_samples=8, output_dir=str(tmp_path / "run"), limit=64)
     return TrainConfig(**{**base, **kw})
 
 
+def example_run(name: str) -> dict:
+    """Every registered family trains on its registered example data (images at 32 px)."""
+    family = gan_models.get_family(name)
+    sized = {} if set(family.data) <= {"curve", "points"} else {"image_size": 32}
+    return dict(model=name, data=family.example_data, **sized)
+
+
 FAMILY_CASES = {
-    "dcgan": dict(model="dcgan", data="digits", image_size=32),
-    "cgan": dict(model="cgan", data="digits", image_size=32),
-    "stackgan": dict(model="stackgan", data="digits", image_size=32),
-    "vae": dict(model="vae", data="digits", image_size=32, latent_dim=8),
-    "curvegan": dict(model="curvegan", data="curves-sine"),
+    **{name: example_run(name) for name in gan_models.list_families()},
     "ring8": dict(model="curvegan", data="ring8", loss="hinge"),
-    "dcgan-sn-hinge": dict(model="dcgan", data="digits", image_size=32, loss="hinge", spectral_norm=True),
+    "dcgan-sn-hinge": dict(model="dcgan", data="digits", image_size=32, loss="hinge", arch={"spectral_norm": True}),
     "dcgan-wgan-gp": dict(model="dcgan", data="digits", image_size=32, loss="wgan-gp", n_critic=2, r1_weight=1.0),
     "dcgan-r3gan": dict(model="dcgan", data="digits", image_size=32, loss="relativistic", r1_weight=1.0, r2_weight=1.0),
 }
@@ -64,11 +69,13 @@ def test_each_family_trains_and_losses_change(case, tmp_path):
     changed = [k for k, v in trainer.model.state_dict().items() if v.is_floating_point() and not torch.equal(v, before[k])]
     assert any("discriminator" in k for k in changed) or not trainer.objective.has_discriminator
     assert any(k.startswith(("generator", "decoder", "g_embedding")) for k in changed)
+    grid = trainer.sample_image()  # the model's own preview, drawn
+    assert grid.size[0] > 32 and len(set(grid.tobytes())) >= 2  # drawn content beside the white padding
 
 
 @needs_fashion
 def test_cyclegan_and_pix2pix_train(tmp_path):
-    for kw in (dict(model="cyclegan", data="fashion:sneaker~ankle_boot", n_blocks=2, n_layers_d=2, pool_size=4),
+    for kw in (dict(model="cyclegan", data="fashion:sneaker~ankle_boot", arch={"n_blocks": 2, "n_layers_d": 2}, pool_size=4),
                dict(model="pix2pix", data="edges:fashion-mnist")):
         AcceleratorState._reset_state(True)
         trainer = Trainer(tiny(tmp_path / kw["model"], batch_size=4, **kw))
@@ -82,7 +89,7 @@ def test_cyclegan_and_pix2pix_train(tmp_path):
 def test_curvegan_learns_the_artists_quadratic(tmp_path):
     """The tutorials' experiment: generated paintings become a*x^2 with a in [1, 2]."""
     config = tiny(tmp_path, model="curvegan", data="curves-quadratic", steps=1200, batch_size=64, lr=1e-3,
-                  ema_decay=0, limit=None)
+                  ema_decay=0, limit=None, arch={"hidden": 128})
     trainer = Trainer(config)
     x = trainer.model.x_grid
 
@@ -109,7 +116,7 @@ def test_bf16_autocast_on_cpu(tmp_path):
 def _loss_table(tmp_path, **kw):
     AcceleratorState._reset_state(True)
     trainer = Trainer(tiny(tmp_path / "-".join(map(str, kw.values())), model="dcgan", data="digits", image_size=32,
-                           ema_decay=0, **kw))
+                           ema_decay=0, arch={"nz": 100}, **kw))
     rows = [s.floats() for s in trainer.steps(5)]
     return torch.tensor([[r[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")] for r in rows])
 
@@ -155,7 +162,7 @@ def _cli(args, out, **kw):
                             stderr=subprocess.STDOUT, text=True, **kw)
 
 
-RESUME_ARGS = ["--model", "dcgan", "--data", "digits", "--image-size", "32", "--ngf", "8", "--ndf", "8",
+RESUME_ARGS = ["--model", "dcgan", "--data", "digits", "--image-size", "32", "--arch", "ngf=8", "--arch", "ndf=8",
                "--batch-size", "16", "--steps", "60", "--checkpoint-every", "10", "--keep-checkpoints", "2",
                "--sample-every", "0", "--log-every", "5", "--tracker", "none", "--no-progress"]
 
@@ -240,7 +247,7 @@ def test_cli_help_explains_flags(capsys):
 
 def test_config_file_with_flag_override_and_resolved_config(tmp_path):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text("model: vae\ndata: digits\nimage_size: 32\nsteps: 3\nbatch_size: 8\nlatent_dim: 4\nngf: 8\n"
+    cfg.write_text("model: vae\ndata: digits\nimage_size: 32\nsteps: 3\nbatch_size: 8\narch: {latent_dim: 4, nf: 8}\n"
                    "tracker: none\nprogress: false\nsample_every: 0\ncheckpoint_every: 0\nlimit: 32\n")
     assert cli_main(["--config", str(cfg), "--steps", "2", "--output-dir", str(tmp_path / "out")]) == 0
     resolved = (tmp_path / "out" / "config.yaml").read_text()

@@ -21,7 +21,7 @@ import gradio as gr
 
 from .. import images
 from ..errors import UserError, friendly
-from ..models import SAMPLERS, ModelInfo, get_model, of_family, require
+from ..models import SAMPLES, ModelInfo, get_model, require, that_show
 from .common import int_in, model_picker, output_image, seed_value
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ The same seed always gives the same images. A **conditional** GAN also takes the
 
 
 def _is_class_model(model) -> bool:
-    return getattr(model, "condition", None) == "class" and model.family in ("cgan", "stackgan")
+    return "class" in getattr(model, "shows", ())
 
 
 def class_names(model) -> list[str]:
@@ -78,8 +78,9 @@ def label_choices(model) -> list[tuple[str, str]]:
 
 def describe(model) -> str:
     size, ch = getattr(model, "image_size", "?"), getattr(model, "channels", "?")
-    kind = {"dcgan": "DCGAN (unconditional)", "cgan": "conditional GAN", "vae": "VAE (not a GAN: a baseline)",
-            "stackgan": "StackGAN (two stages)"}.get(model.family, model.family)
+    import gan_models
+
+    kind = gan_models.get_family(model.family).title
     text = f"**{kind}**, {size}×{size} px, {ch} channel{'s' if ch != 1 else ''}"
     if _is_class_model(model):
         text += f", classes: {', '.join(n.replace('_', ' ') for n in class_names(model))}"
@@ -104,7 +105,7 @@ def _generate(model, n: int, seed: int, label: int | None, noise=None) -> torch.
 def sample(model="dcgan-mnist", seed=0, n=16, label="all"):
     """Generate ``n`` images from ``seed``; returns (grid image, PNG file path, description)."""
     import torch
-    net = require(get_model(model), SAMPLERS, "Sampling")
+    net = require(get_model(model), SAMPLES, "Sampling")
     seed, n = seed_value(seed), int_in(n, "Number of images", 1, MAX_IMAGES)
     index = parse_label(net, label)
     with torch.inference_mode():
@@ -125,7 +126,7 @@ def sample(model="dcgan-mnist", seed=0, n=16, label="all"):
 def interpolate(model="dcgan-mnist", seed_a=0, seed_b=1, frames=16, label="all"):
     """An animated GIF from seed A's image to seed B's (slerp in noise space); returns (GIF path, description)."""
     import torch
-    net = require(get_model(model), SAMPLERS, "Interpolation")
+    net = require(get_model(model), SAMPLES, "Interpolation")
     a, b = seed_value(seed_a), seed_value(seed_b)
     frames = int_in(frames, "Frames", 2, MAX_FRAMES)
     index = parse_label(net, label)
@@ -144,13 +145,13 @@ def interpolate(model="dcgan-mnist", seed_a=0, seed_b=1, frames=16, label="all")
 
 @friendly("reading the model")
 def on_model_change(model):
-    net = require(get_model(model), SAMPLERS, "Sampling")
+    net = require(get_model(model), SAMPLES, "Sampling")
     choices = label_choices(net)
     return gr.Dropdown(choices=choices, value="all", interactive=_is_class_model(net)), describe(net)
 
 
 def build(demo: gr.Blocks, models: dict[str, ModelInfo]) -> None:
-    samplers = of_family(models, SAMPLERS)
+    samplers = that_show(models, SAMPLES)
     samplers.sort(key=lambda m: (m.condition == "age", m.family != "dcgan", m.name))
     with gr.Tab("Sampling", id="sampling", elem_id="tab-sampling"):
         gr.Markdown(INTRO)

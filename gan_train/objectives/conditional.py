@@ -1,0 +1,59 @@
+"""Conditional GAN: D and G both see the condition (a class label or an age)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .base import Objective, Part
+
+
+class ConditionalObjective(Objective):
+    """D and G both see the condition; fakes are drawn for the real batch's conditions."""
+
+    @classmethod
+    def implied_arch(cls, config):
+        """--age-regressor W > 0 trains an age head on D, so the model needs one."""
+        return {"age_regressor": True} if config.age_regressor else {}
+
+    def make_parts(self):
+        m = self.model
+        return (Part(lambda n, z, c: m(z, c), generator=m.generator, g_embedding=m.g_embedding),
+                Part(lambda n, x, c, **kw: n["discriminator"](x, c, **kw), discriminator=m.discriminator))
+
+    def noise(self, n, device):
+        return torch.randn(n, self.model.noise_size, device=device)
+
+    def condition(self, batch):
+        return batch["label"] if self.model.condition == "class" else batch["age"]
+
+    @property
+    def aux_weight(self) -> float:
+        return self.config.age_regressor if getattr(self.model, "age_regressor", False) else 0.0
+
+    def d_loss(self, batch, cache):
+        real, cond = batch["image"], self.condition(batch)
+        with torch.no_grad():
+            fake = self.g(self.noise(real.shape[0], real.device), cond)
+        extra = {}
+        if self.aux_weight:  # D's age head learns from real faces only (fakes' ages are what G is asked)
+            real_logits, real_age = self.d(real, cond, return_aux=True)
+            extra["age_d"] = F.mse_loss(real_age.float(), self.model.age_target(cond))
+        else:
+            real_logits = self.d(real, cond)
+        fake_logits = self.d(fake, cond)
+        loss = (self.loss.d(real_logits, fake_logits) + self.penalties(self.d, real, fake, cond)
+                + self.aux_weight * extra.get("age_d", 0.0))
+        return loss, {"d_real": self.loss.probability(real_logits), "d_fake": self.loss.probability(fake_logits),
+                      **extra}
+
+    def g_loss(self, batch, cache):
+        real, cond = batch["image"], self.condition(batch)
+        fake = self.g(self.noise(real.shape[0], real.device), cond)
+        if not self.aux_weight:
+            fake_logits = self.d_raw(fake, cond)
+            return self.loss.g(fake_logits), {"d_fake_g": self.loss.probability(fake_logits)}
+        fake_logits, fake_age = self.d_raw(fake, cond, return_aux=True)
+        age_g = F.mse_loss(fake_age.float(), self.model.age_target(cond))
+        loss = self.loss.g(fake_logits) + self.aux_weight * age_g
+        return loss, {"d_fake_g": self.loss.probability(fake_logits), "age_g": age_g}
