@@ -18,7 +18,7 @@ import gradio as gr
 from .. import images
 from ..errors import friendly
 from ..models import ModelInfo, get_model, of_family, require
-from .common import MAX_SEED, float_in, model_picker, output_image, seed_value
+from .common import float_in, model_picker, none_bundled_note, output_image, seed_box, seed_value
 
 STRIP_AGES = (10, 20, 30, 40, 50, 60, 70, 80)
 MIN_AGE, MAX_AGE = 5, 95
@@ -56,15 +56,12 @@ def build(demo: gr.Blocks, models: dict[str, ModelInfo]) -> None:
     agers = of_family(models, ("cgan",), condition="age")
     with gr.Tab("Age", id="age", elem_id="tab-age"):
         gr.Markdown(INTRO)
-        if not agers:
-            gr.Markdown("_No age-conditioned model is bundled with this copy of the app; type a Hub repo id or a "
-                        "folder of one below._")
+        none_bundled_note(agers, "age-conditioned model")
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
                 model = model_picker(agers, "Age model", "age-model", "age-conditioned")
                 with gr.Row():
-                    seed = gr.Number(0, label="Identity (seed)", precision=0, minimum=0, maximum=MAX_SEED,
-                                     elem_id="age-seed", min_width=120)
+                    seed = seed_box(0, "Identity (seed)", elem_id="age-seed", min_width=120)
                     new = gr.Button("Another face", elem_id="age-new", min_width=120)
                 age = gr.Slider(MIN_AGE, MAX_AGE, value=30, step=1, label="Age (years)", elem_id="age-slider")
                 show = gr.Button("Show", variant="primary", elem_id="age-go")

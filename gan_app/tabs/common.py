@@ -6,6 +6,7 @@ import math
 
 import gradio as gr
 
+from .. import images
 from ..errors import UserError
 from ..models import ModelInfo, model_root
 
@@ -32,24 +33,41 @@ def seed_value(seed) -> int:
     return int(value)
 
 
-def int_in(value, name: str, lo: int, hi: int) -> int:
+def _number_in(value, name: str, lo, hi) -> float:
+    """`value` as a finite number within [lo, hi], else a UserError naming the field and the range."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise UserError(f"{name} must be a number, got {value!r}.") from None
     if not math.isfinite(number) or not lo <= number <= hi:
-        raise UserError(f"{name} must be between {lo} and {hi}, got {value!r}.")
-    return int(round(number))
+        low, high = (f"{x:g}" if isinstance(x, float) else str(x) for x in (lo, hi))  # 2147483647, not 2.14748e+09
+        raise UserError(f"{name} must be between {low} and {high}, got {value!r}.")
+    return number
+
+
+def int_in(value, name: str, lo: int, hi: int) -> int:
+    """A whole number from a slider or box: in range, rounded (sliders may send 3.0000001)."""
+    return int(round(_number_in(value, name, lo, hi)))
 
 
 def float_in(value, name: str, lo: float, hi: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must be a number, got {value!r}.") from None
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise UserError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}.")
-    return number
+    return _number_in(value, name, lo, hi)
+
+
+def seed_box(value: int = 0, label: str = "Seed", **kwargs) -> gr.Number:
+    """A whole-number box for a seed in [0, MAX_SEED] (what seed_value accepts)."""
+    return gr.Number(value, label=label, precision=0, minimum=0, maximum=MAX_SEED, **kwargs)
+
+
+def none_bundled_note(models: list[ModelInfo], what: str) -> None:
+    """When the app ships no model for a tab, say how to load one instead of showing an empty picker."""
+    if not models:
+        gr.Markdown(f"_No {what} is bundled with this copy of the app; type a Hub repo id or a folder of one below._")
+
+
+def grid_png(batch, nrow: int, stem: str, side: int = 512) -> str:
+    """A batch of images in [0, 1] as one enlarged grid, saved as a PNG file for an output image."""
+    return images.save_png(images.enlarge(images.grid(batch, nrow=nrow), side), stem)
 
 
 def upload_image(**kwargs) -> gr.Image:

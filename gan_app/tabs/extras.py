@@ -16,7 +16,7 @@ import gradio as gr
 from .. import images
 from ..errors import friendly
 from ..models import ModelInfo, discover, get_model, metrics_line, of_family, require
-from .common import int_in, model_picker, output_image, seed_value, upload_image
+from .common import grid_png, int_in, model_picker, output_image, seed_box, seed_value, upload_image
 from .sampling import label_choices, parse_label
 from .translate import EXAMPLES_DIR
 
@@ -70,8 +70,7 @@ def stackgan(model="stackgan", seed=0, n=10, label="all"):
         low = net.generate(n, seed=seed, label=labels, stage=1)
         high = net.generate(n, seed=seed, label=labels, stage=2)
     nrow = min(n, net.num_classes) if index is None else math.ceil(math.sqrt(n))
-    return (images.save_png(images.enlarge(images.grid(low, nrow=nrow), 512), "stage1"),
-            images.save_png(images.enlarge(images.grid(high, nrow=nrow), 512), "stage2"),
+    return (grid_png(low, nrow, "stage1"), grid_png(high, nrow, "stage2"),
             f"Stage I paints {net.low_size}×{net.low_size} px; stage II reads it and paints {net.image_size}×"
             f"{net.image_size} px. Same seed ({seed}), same classes.")
 
@@ -87,7 +86,7 @@ def _stackgan_tab(models: list[ModelInfo]) -> None:
             label = gr.Dropdown([("one of each class", "all")] + [(f"{i}: {n}", str(i)) for i, n in
                                                                    enumerate(first.class_names)],
                                 value="all", label="Class", allow_custom_value=True)
-            seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1)
+            seed = seed_box()
             n = gr.Slider(1, 40, value=10, step=1, label="Images")
             go = gr.Button("Paint", variant="primary", elem_id="stack-go")
         with gr.Row():
@@ -115,8 +114,7 @@ def vae_vs_gan(vae="vae-mnist", gan="dcgan-mnist", seed=0, n=16):
     with torch.inference_mode():
         left, right = v.generate(n, seed=seed), g.generate(n, seed=seed)
     nrow = math.ceil(math.sqrt(n))
-    return (images.save_png(images.enlarge(images.grid(left, nrow=nrow), 512), "vae"),
-            images.save_png(images.enlarge(images.grid(right, nrow=nrow), 512), "gan"),
+    return (grid_png(left, nrow, "vae"), grid_png(right, nrow, "gan"),
             "The VAE is trained to rebuild every training image, so it covers all kinds but blurs; the GAN is "
             "trained to fool a critic, so it is sharp but may skip kinds (mode collapse).  \n"
             f"**VAE** ({vae}): {_metrics(vae)}  \n**GAN** ({gan}): {_metrics(gan)}  \n"
@@ -135,7 +133,7 @@ def _vae_tab(vaes: list[ModelInfo], gans: list[ModelInfo]) -> None:
         with gr.Row():
             vae = model_picker(vaes, "VAE", "vae-model", "VAE")
             gan = model_picker(gans, "GAN", "vae-gan-model", "DCGAN")
-            seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1)
+            seed = seed_box()
             n = gr.Slider(1, 64, value=16, step=1, label="Images")
             go = gr.Button("Compare", variant="primary", elem_id="vae-go")
         with gr.Row():

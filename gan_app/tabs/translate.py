@@ -22,7 +22,7 @@ import gradio as gr
 from .. import images
 from ..errors import UserError, friendly
 from ..models import ModelInfo, get_model, of_family, require
-from .common import model_picker, output_image, upload_image
+from .common import model_picker, none_bundled_note, output_image, upload_image
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
@@ -93,8 +93,7 @@ def build(demo: gr.Blocks, models: dict[str, ModelInfo]) -> None:
     cycles = of_family(models, ("cyclegan",))
     with gr.Tab("CycleGAN", id="cyclegan", elem_id="tab-cyclegan"):
         gr.Markdown(INTRO)
-        if not cycles:
-            gr.Markdown("_No CycleGAN is bundled with this copy of the app; type a Hub repo id or a folder below._")
+        none_bundled_note(cycles, "CycleGAN")
         a, b = cycles[0].domains if cycles else ("A", "B")
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
