@@ -117,7 +117,7 @@ class ModelInfo:
         return f"{self.name} ({self.family}{px})"
 
 
-HEADLINE_METRICS = ("fid", "kid_mean", "class_accuracy", "l1", "a2b_success", "b2a_success", "age_mae")
+HEADLINE_METRICS = ("fid", "kid_mean", "class_accuracy", "l1", "a2b_target_share", "b2a_target_share", "age_mae")
 
 
 def card_metrics(info: ModelInfo) -> dict[str, int | float]:

@@ -7,6 +7,15 @@
 """
 
 from .config import ConfigError, TrainConfig
-from .trainer import NonFiniteLossError, StepState, Trainer
 
 __all__ = ["Trainer", "TrainConfig", "StepState", "ConfigError", "NonFiniteLossError"]
+
+
+def __getattr__(name: str):
+    # The trainer (Accelerate, diffusers) is imported on first use, so `gan_train.card` or
+    # `gan_train.data` alone (the app's card metrics, data listing) start in well under a second.
+    if name in ("Trainer", "StepState", "NonFiniteLossError"):
+        from . import trainer
+
+        return getattr(trainer, name)
+    raise AttributeError(f"module 'gan_train' has no attribute {name!r}")
