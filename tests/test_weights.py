@@ -44,6 +44,21 @@ def test_card_names_command_data_time_and_metrics(folder):
     assert (folder / "samples.png").is_file()
 
 
+@pytest.mark.parametrize("folder", bundled(), ids=lambda p: p.name)
+def test_card_command_builds_the_bundled_architecture(folder):
+    """The card's command, read by today's command line, asks for the architecture config.json holds."""
+    import json
+    import shlex
+
+    from gan_train.cli import parse_train_args
+
+    command = re.search(r"- Command: `gan-train ([^`]*)`", (folder / "README.md").read_text()).group(1)
+    config = parse_train_args(shlex.split(command))
+    saved = json.loads((folder / "config.json").read_text())
+    assert config.model == saved["family"] and config.arch
+    assert {k: saved[k] for k in config.arch} == config.arch
+
+
 # The Hub metadata of each bundled card: its pipeline tag and the Hub dataset it was trained on (if any).
 HUB_METADATA = {
     "dcgan-mnist": ("unconditional-image-generation", ["ylecun/mnist"]),
