@@ -50,6 +50,10 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _base_lr(scheduler) -> float:
+    return getattr(scheduler, "scheduler", scheduler).base_lrs[0]
+
+
 def _scale_schedule(scheduler, ratio: float) -> None:
     """Multiply a (possibly nested, possibly Accelerate-wrapped) LR schedule's base rates by ratio."""
     inner = getattr(scheduler, "scheduler", scheduler)
@@ -383,6 +387,31 @@ class Trainer:
         self.accelerator.print(f"resumed from {path} at step {self.step}")
         self._apply_new_optimizer_settings(meta.get("config") or {})
 
+    def learning_rates(self) -> dict[str, float]:
+        """The base learning rates now ({"g": ..., "d": ...}); the schedule multiplies them per step."""
+        rates = {"g": _base_lr(self.sched_g)}
+        if self.objective.has_discriminator:
+            rates["d"] = _base_lr(self.sched_d)
+        return rates
+
+    def set_learning_rates(self, g: float | None = None, d: float | None = None) -> None:
+        """Change G's and/or D's base learning rate from this step on; the schedule keeps its shape,
+        scaled. For notebooks and live demos between steps; --lr / --lr-d with --resume use it too."""
+        for side, rate in (("g", g), ("d", d)):
+            if rate is None:
+                continue
+            if side == "d" and not self.objective.has_discriminator:
+                raise ConfigError(f"{self.config.model} has no discriminator: there is no D learning rate to set")
+            if not 0 < rate < float("inf"):
+                raise ConfigError(f"a learning rate must be a finite positive number, got {rate}")
+            opt, sched = (self.opt_g, self.sched_g) if side == "g" else (self.opt_d, self.sched_d)
+            ratio = rate / _base_lr(sched)
+            for group in opt.param_groups:
+                group["lr"] *= ratio
+                if "initial_lr" in group:
+                    group["initial_lr"] *= ratio
+            _scale_schedule(sched, ratio)
+
     def _apply_new_optimizer_settings(self, saved: dict) -> None:
         """--lr / --lr-d / --beta1 / --beta2 given with --resume are honoured: the whole schedule is
         scaled to the new learning rate from this step on, and the change is printed and put in the card."""
@@ -390,14 +419,9 @@ class Trainer:
         sides = [("lr", self.opt_g, self.sched_g, saved.get("lr"), c.lr)]
         if self.objective.has_discriminator:
             sides.append(("lr-d", self.opt_d, self.sched_d, saved.get("lr_d") or saved.get("lr"), c.lr_d or c.lr))
-        for flag, opt, sched, old, new in sides:
+        for flag, _, _, old, new in sides:
             if old and old != new:
-                ratio = new / old
-                for group in opt.param_groups:
-                    group["lr"] *= ratio
-                    if "initial_lr" in group:
-                        group["initial_lr"] *= ratio
-                _scale_schedule(sched, ratio)
+                self.set_learning_rates(**{"g" if flag == "lr" else "d": new})
                 self.resume_changes.append(f"--{flag} {old} -> {new}")
         betas = (c.beta1, c.beta2)
         if (saved.get("beta1"), saved.get("beta2")) not in ((None, None), betas):

@@ -348,3 +348,31 @@ def test_age_regressor_head_learns_the_age_and_g_is_scored_on_it(tmp_path):
     assert all(r["age_g"] >= 0 for r in rows)
     with pytest.raises(ValueError, match="age_regressor=True needs condition='age'"):
         gan_models.ConditionalGAN(condition="class", age_regressor=True)
+
+
+def test_live_api_sets_learning_rates_between_steps_and_swaps_in_the_ema(tmp_path):
+    """What a notebook or live demo uses: set_learning_rates between steps, ema_weights() as a context."""
+    trainer = Trainer(tiny(tmp_path, model="dcgan", data="digits", image_size=32, lr_scheduler="linear", steps=10))
+    trainer.train_step()
+    assert trainer.learning_rates() == {"g": 2e-4, "d": 2e-4}
+    trainer.set_learning_rates(g=1e-3)
+    assert trainer.learning_rates() == pytest.approx({"g": 1e-3, "d": 2e-4})
+    # the linear schedule keeps its shape: after step 1 of 10 the rate is 9/10 of the base, now of the new one
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.9)
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.9)
+    trainer.train_step()
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.8)
+    with pytest.raises(ConfigError, match="a learning rate must be a finite positive number, got nan"):
+        trainer.set_learning_rates(d=float("nan"))
+    own = [p.detach().clone() for p in trainer.objective.ema_modules().parameters()]
+    with trainer.ema_weights():
+        inside = [p.detach().clone() for p in trainer.objective.ema_modules().parameters()]
+    after = list(trainer.objective.ema_modules().parameters())
+    assert not all(torch.equal(a, b) for a, b in zip(own, inside))  # the EMA copy differs from the live weights
+    assert all(torch.equal(a, b) for a, b in zip(own, after))  # and the live weights come back
+
+
+def test_live_api_refuses_a_d_rate_without_a_discriminator(tmp_path):
+    trainer = Trainer(tiny(tmp_path, model="vae", data="digits", image_size=32))
+    with pytest.raises(ConfigError, match="vae has no discriminator"):
+        trainer.set_learning_rates(d=1e-3)
