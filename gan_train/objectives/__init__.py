@@ -36,10 +36,8 @@ def build_model(config: TrainConfig, dataset) -> gan_models.GANModel:
     architecture settings of ``config.arch`` (plus what the objective's settings imply)."""
     family = gan_models.get_family(config.model)
     if dataset.kind not in family.data:
-        examples = ", ".join(f"--data {gan_models.get_family(n).example_data}" for n in gan_models.list_families()
-                             if set(gan_models.get_family(n).data) & set(family.data))
-        raise ConfigError(f"--model {config.model} needs {' or '.join(family.data)} data ({examples} ...), "
-                          f"but {config.data!r} is {dataset.kind} data")
+        raise ConfigError(f"--model {config.model} needs {' or '.join(family.data)} data (e.g. --data "
+                          f"{family.example_data}; `gan_train data list` shows all), but {config.data!r} is {dataset.kind} data")
     arch = {**objective_class(config.model).implied_arch(config), **config.arch}
     try:
         return family.model_class.from_data(dataset, **arch)
