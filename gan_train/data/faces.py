@@ -510,10 +510,13 @@ def _resize(images: torch.Tensor, image_size: int | None) -> torch.Tensor:
     return out
 
 
-def _split(tensors: dict[str, torch.Tensor], split: str) -> torch.Tensor:
+def _split(split: str, root, size: int | None, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(uint8 images, ages) of one split of the cached build (built on first use)."""
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
-    return tensors["is_test"] == (1 if split == "test" else 0)
+    tensors = load_faces_age(root, size=size, seed=seed)
+    mask = tensors["is_test"] == (1 if split == "test" else 0)
+    return tensors["images"][mask], tensors["ages"][mask]
 
 
 def _face_images(images: torch.Tensor, ages: torch.Tensor, *, image_size, channels, spec: str) -> ImageDataset:
@@ -544,10 +547,8 @@ def faces_age_dataset(
     limit: keep the first `limit` items (the stored order is shuffled, so they span all ages).
     size / seed: the build (candidate faces sampled, latent seed); default size 30,000 or $GAN_TOOLKIT_FACES_SIZE.
     """
-    tensors = load_faces_age(root, size=size, seed=seed)
-    mask = _split(tensors, split)
-    images, ages = tensors["images"][mask][:limit], tensors["ages"][mask][:limit]
-    ds = _face_images(images, ages, image_size=image_size, channels=channels, spec=spec)
+    images, ages = _split(split, root, size, seed)
+    ds = _face_images(images[:limit], ages[:limit], image_size=image_size, channels=channels, spec=spec)
     ds.report = age_histogram(ds.ages)
     ds.build_report = load_report(root, size=size, seed=seed)
     return ds
@@ -575,9 +576,7 @@ def young_old_dataset(
     """
     if not young_max < old_min:
         raise DataError(f"young_max ({young_max}) must be below old_min ({old_min})")
-    tensors = load_faces_age(root, size=size, seed=seed)
-    mask = _split(tensors, split)
-    images, ages = tensors["images"][mask], tensors["ages"][mask]
+    images, ages = _split(split, root, size, seed)
     young, old = ages <= young_max, ages >= old_min
     if not young.any() or not old.any():
         raise DataError(
