@@ -365,3 +365,51 @@ def test_extra_files_in_a_model_folder_are_never_read(saved):
     model = gan_models.load(saved)
     assert model.generate(1, seed=0).shape == (1, 1, 32, 32)
     assert not (saved / "pwned").exists()
+
+
+# -- the family registry ---------------------------------------------------------------------------
+def test_every_family_builds_from_its_example_and_round_trips(tmp_path):
+    """Each registered family: its tiny example builds from its example data, previews, saves and loads."""
+    from gan_train.data import load_dataset
+
+    for name in gan_models.list_families():
+        family = gan_models.get_family(name)
+        sized = {} if set(family.data) <= {"curve", "points"} else {"image_size": 32}
+        data = load_dataset(family.example_data, split="test", **sized)
+        assert data.kind in family.data
+        model = family.model_class.from_data(data, **family.example)
+        shown = model.preview(model.preview_inputs(data, 4, seed=0))
+        assert shown["kind"] in ("grid", "curves", "points")
+        model.save_pretrained(tmp_path / name)
+        again = gan_models.load(tmp_path / name)
+        assert type(again) is family.model_class and set(again.shows) <= set(family.shows)
+        for key, value in model.state_dict().items():
+            assert torch.equal(value, again.state_dict()[key]), (name, key)
+
+
+def test_registry_refuses_unknown_names_duplicates_and_mismatched_records():
+    with pytest.raises(gan_models.UnknownFamilyError, match="unknown model family 'nope' \\(known: cgan, curvegan"):
+        gan_models.get_family("nope")
+    dcgan = gan_models.get_family("dcgan")
+    class Impostor(gan_models.DCGAN):  # another class claiming the name "dcgan"
+        pass
+
+    with pytest.raises(ValueError, match="family 'dcgan' is already registered by DCGAN"):
+        gan_models.register_family(gan_models.Family("dcgan", Impostor, title="x", data=("image",),
+                                                     objective="image", loss=None, metrics=()))
+    assert gan_models.get_family("dcgan") is dcgan
+    with pytest.raises(ValueError, match="VAE.family is 'vae', it must be 'other'"):
+        gan_models.Family("other", gan_models.VAE, title="x", data=("image",), objective="vae", loss=None, metrics=())
+    with pytest.raises(ValueError, match="unknown shows \\['dance'\\]"):
+        gan_models.Family("dcgan", gan_models.DCGAN, title="x", data=("image",), objective="image", loss=None,
+                          metrics=(), shows=("dance",))
+    assert gan_models.register_family(dcgan) is dcgan  # the same record again is harmless (a re-import)
+
+
+def test_architecture_settings_are_the_init_arguments_the_data_does_not_decide():
+    assert gan_models.DCGAN.arch_options() == {"nz": 100, "ngf": 64, "ndf": 64, "spectral_norm": False}
+    assert "num_classes" not in gan_models.ConditionalGAN.arch_options()
+    with pytest.raises(ValueError, match="dcgan has no architecture setting width; it has: nz=100, ngf=64"):
+        gan_models.DCGAN.check_arch({"width": 3})
+    with pytest.raises(ValueError, match="channels come\\(s\\) from the data"):
+        gan_models.DCGAN.check_arch({"channels": 3})

@@ -376,3 +376,16 @@ def test_live_api_refuses_a_d_rate_without_a_discriminator(tmp_path):
     trainer = Trainer(tiny(tmp_path, model="vae", data="digits", image_size=32))
     with pytest.raises(ConfigError, match="vae has no discriminator"):
         trainer.set_learning_rates(d=1e-3)
+
+
+def test_model_config_file_gives_the_architecture_and_arch_flags_override_it(tmp_path, capsys):
+    from gan_train.cli import parse_train_args
+
+    saved = ROOT / "weights" / "dcgan-mnist" / "config.json"
+    config = parse_train_args(["--model", "dcgan", "--model-config", str(saved), "--arch", "ngf=16"])
+    assert config.arch == {"ndf": 32, "ngf": 16, "nz": 100, "spectral_norm": False}
+    with pytest.raises(ConfigError, match="is a dcgan config, not vae"):
+        parse_train_args(["--model", "vae", "--model-config", str(saved)])
+    with pytest.raises(SystemExit) as stop:  # argparse's own usage error
+        cli_main(["--model", "dcgan", "--arch", "ngf"])
+    assert stop.value.code == 2 and "expected KEY=VALUE (e.g. ngf=32), got 'ngf'" in capsys.readouterr().err
