@@ -13,6 +13,8 @@ import torch
 from PIL import Image, ImageDraw
 from torchvision.utils import make_grid
 
+from .atomic import atomic_write
+
 
 def image_grid(images: torch.Tensor, nrow: int | None = None) -> Image.Image:
     """(n, C, H, W) in [0, 1] -> a PIL image grid."""
@@ -60,7 +62,5 @@ def scatter_plot(points: torch.Tensor, real: torch.Tensor | None = None, size=(3
 def save_png(image: Image.Image, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    image.save(tmp)
-    tmp.replace(path)
+    atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
     return path
