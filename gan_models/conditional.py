@@ -140,6 +140,6 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
 
 register_family(Family(
     "cgan", ConditionalGAN, title="Conditional GAN: the class or age you ask for", data=("image",),
-    objective="conditional", loss="nonsaturating", metrics=("fid", "class_accuracy", "age_following"),
+    objective="conditional", loss="nonsaturating", metrics=("class_accuracy", "age_following", "fid"),
     shows=("class", "age"), example={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8}, example_data="digits",
 ))

@@ -150,6 +150,6 @@ class StackGAN(GANModel, tags=["stackgan", "conditional"], paper_url="https://ar
 
 register_family(Family(
     "stackgan", StackGAN, title="StackGAN: a rough sketch, then the details", data=("image",), objective="stack",
-    loss="nonsaturating", metrics=("fid", "class_accuracy"), shows=("class",),
+    loss="nonsaturating", metrics=("class_accuracy", "fid"), shows=("class",),
     example={"nz": 8, "cond_dim": 4, "ngf": 8, "ndf": 8}, example_data="digits",
 ))

