@@ -9,6 +9,11 @@ Nothing here loads a model, a data set or a network; the rest of `gan_train.eval
   quadratic_fit / sine_fit              curves: does each generated curve fit the artist's family?
   age_following                         age models: MAE and per-identity Spearman, asked vs estimated
   classifier_accuracy                   generated (or translated) images vs the class they should be
+
+Why not torchmetrics' FrechetInceptionDistance / KernelInceptionDistance: they keep running sums of
+the real images' features inside the metric object, with no way to load the cached real statistics
+(`features.py`) that make a second evaluation cost only the generated images; the tests check that
+these functions give torchmetrics' numbers on the same features.
 """
 
 from __future__ import annotations
