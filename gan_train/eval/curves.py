@@ -23,17 +23,18 @@ def curves(ctx: EvalContext) -> dict:
     m, test = ctx.model, ctx.load()
     ctx.need_kind(test, ("curve", "points"))
     samples = m.generate(ctx.n, seed=ctx.seed).cpu()
+    width = samples.shape[-1]  # values per sample: 2 for points, the grid size for curves
     if test.kind == "points":
-        if m.points != test[0]["point"].numel():
-            raise EvalError(f"the model makes {m.points}-value samples; {ctx.data!r} has 2-D points")
+        if width != test[0]["point"].numel():
+            raise EvalError(f"the model makes {width}-value samples; {ctx.data!r} has 2-D points")
         out = M.mode_coverage(samples, test.modes, float(test.std))
         reference = M.mode_coverage(test.samples, test.modes, float(test.std))
         ctx.notes.append(f"the real test points give {reference['modes_covered']}/{reference['num_modes']} "
                          f"modes and good_share {reference['good_share']:.3f}.")
     else:
         x_grid = test.x_grid
-        if m.points != x_grid.numel():
-            raise EvalError(f"the model paints {m.points} points per curve; {ctx.data!r} has {x_grid.numel()}")
+        if width != x_grid.numel():
+            raise EvalError(f"the model paints {width} points per curve; {ctx.data!r} has {x_grid.numel()}")
         family = getattr(test, "family", "quadratic")
         fit = M.quadratic_fit if family == "quadratic" else M.sine_fit
         out = fit(samples, x_grid)
