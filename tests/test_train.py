@@ -383,7 +383,9 @@ def test_model_config_file_gives_the_architecture_and_arch_flags_override_it(tmp
 
     saved = ROOT / "weights" / "dcgan-mnist" / "config.json"
     config = parse_train_args(["--model", "dcgan", "--model-config", str(saved), "--arch", "ngf=16"])
-    assert config.arch == {"ndf": 32, "ngf": 16, "nz": 100, "spectral_norm": False}
+    bundled = json.loads(saved.read_text())
+    assert bundled["ngf"] != 16
+    assert config.arch == {"ndf": bundled["ndf"], "ngf": 16, "nz": bundled["nz"], "spectral_norm": False}
     with pytest.raises(ConfigError, match="is a dcgan config, not vae"):
         parse_train_args(["--model", "vae", "--model-config", str(saved)])
     with pytest.raises(SystemExit) as stop:  # argparse's own usage error
