@@ -180,6 +180,13 @@ def of_family(models: dict[str, ModelInfo], families, condition: str | None = No
     return [m for m in models.values() if m.family in families and (condition is None or m.condition == condition)]
 
 
+def families_that_show(shows: tuple[str, ...]) -> tuple[str, ...]:
+    """The registered families that can do one of ``shows`` (e.g. SAMPLES), for ``require``."""
+    from gan_models import get_family, list_families
+
+    return tuple(n for n in list_families() if set(get_family(n).shows) & set(shows))
+
+
 def that_show(models: dict[str, ModelInfo], shows: tuple[str, ...]) -> list[ModelInfo]:
     """The models that can do one of ``shows`` (e.g. SAMPLES: draw images from noise)."""
     return [m for m in models.values() if set(m.shows) & set(shows)]
@@ -344,10 +351,6 @@ def clear_cache() -> None:
 def require(model, families: tuple[str, ...], what: str, condition: str | None = None):
     """Check a loaded model fits a tab; say which models would."""
     family = getattr(model, "family", "?")
-    if families == SAMPLES:  # any family whose models draw from noise
-        from gan_models import get_family, list_families
-
-        families = tuple(n for n in list_families() if set(get_family(n).shows) & set(SAMPLES))
     if family not in families or (condition is not None and getattr(model, "condition", None) != condition):
         kind = f"{family}" + (f" ({model.condition}-conditioned)" if getattr(model, "condition", None) else "")
         need = " or ".join(families) + (f" conditioned on {condition}" if condition else "")

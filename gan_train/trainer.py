@@ -416,12 +416,12 @@ class Trainer:
         """--lr / --lr-d / --beta1 / --beta2 given with --resume are honoured: the whole schedule is
         scaled to the new learning rate from this step on, and the change is printed and put in the card."""
         c, self.resume_changes = self.config, []
-        sides = [("lr", self.opt_g, self.sched_g, saved.get("lr"), c.lr)]
+        sides = [("lr", "g", saved.get("lr"), c.lr)]
         if self.objective.has_discriminator:
-            sides.append(("lr-d", self.opt_d, self.sched_d, saved.get("lr_d") or saved.get("lr"), c.lr_d or c.lr))
-        for flag, _, _, old, new in sides:
+            sides.append(("lr-d", "d", saved.get("lr_d") or saved.get("lr"), c.lr_d or c.lr))
+        for flag, side, old, new in sides:
             if old and old != new:
-                self.set_learning_rates(**{"g" if flag == "lr" else "d": new})
+                self.set_learning_rates(**{side: new})
                 self.resume_changes.append(f"--{flag} {old} -> {new}")
         betas = (c.beta1, c.beta2)
         if (saved.get("beta1"), saved.get("beta2")) not in ((None, None), betas):

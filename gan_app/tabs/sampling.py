@@ -21,7 +21,7 @@ import gradio as gr
 
 from .. import images
 from ..errors import UserError, friendly
-from ..models import SAMPLES, ModelInfo, get_model, require, that_show
+from ..models import SAMPLES, ModelInfo, families_that_show, get_model, require, that_show
 from .common import int_in, model_picker, output_image, seed_value
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _generate(model, n: int, seed: int, label: int | None, noise=None) -> torch.
 def sample(model="dcgan-mnist", seed=0, n=16, label="all"):
     """Generate ``n`` images from ``seed``; returns (grid image, PNG file path, description)."""
     import torch
-    net = require(get_model(model), SAMPLES, "Sampling")
+    net = require(get_model(model), families_that_show(SAMPLES), "Sampling")
     seed, n = seed_value(seed), int_in(n, "Number of images", 1, MAX_IMAGES)
     index = parse_label(net, label)
     with torch.inference_mode():
@@ -126,7 +126,7 @@ def sample(model="dcgan-mnist", seed=0, n=16, label="all"):
 def interpolate(model="dcgan-mnist", seed_a=0, seed_b=1, frames=16, label="all"):
     """An animated GIF from seed A's image to seed B's (slerp in noise space); returns (GIF path, description)."""
     import torch
-    net = require(get_model(model), SAMPLES, "Interpolation")
+    net = require(get_model(model), families_that_show(SAMPLES), "Interpolation")
     a, b = seed_value(seed_a), seed_value(seed_b)
     frames = int_in(frames, "Frames", 2, MAX_FRAMES)
     index = parse_label(net, label)
@@ -145,7 +145,7 @@ def interpolate(model="dcgan-mnist", seed_a=0, seed_b=1, frames=16, label="all")
 
 @friendly("reading the model")
 def on_model_change(model):
-    net = require(get_model(model), SAMPLES, "Sampling")
+    net = require(get_model(model), families_that_show(SAMPLES), "Sampling")
     choices = label_choices(net)
     return gr.Dropdown(choices=choices, value="all", interactive=_is_class_model(net)), describe(net)
 

@@ -34,9 +34,8 @@ def dataset_batches(dataset, key: str, n: int, batch_size: int) -> Iterator[dict
 def domain_sizes(dataset) -> tuple[int, int]:
     """(len A, len B) of an unpaired dataset. Items i < len A hold every A image once in image_a,
     items i < len B every B image once in image_b (B is drawn through a fixed permutation)."""
-    for a, b in (("domain_a", "domain_b"), ("images_a", "images_b")):
-        if hasattr(dataset, a) and hasattr(dataset, b):
-            return min(len(getattr(dataset, a)), len(dataset)), min(len(getattr(dataset, b)), len(dataset))
+    if hasattr(dataset, "domain_a") and hasattr(dataset, "domain_b"):  # every unpaired source's UnpairedDataset
+        return min(len(dataset.domain_a), len(dataset)), min(len(dataset.domain_b), len(dataset))
     return len(dataset), len(dataset)
 
 
