@@ -56,6 +56,8 @@ class TrainConfig:
     arch: dict = opt(None, "architecture settings KEY=VALUE of the family (repeatable: --arch ngf=32 --arch ndf=32; "
                      "`gan_train models` lists each family's), over those of --model-config", metavar="KEY=VALUE")
     model_config: str | None = opt(None, "architecture from a JSON file: a saved model's config.json or {\"ngf\": 32, ...}")
+    init_from: str | None = opt(None, "start from trained weights instead of random ones: a saved model folder of the same "
+                                "family and architecture, or 'face-generator' (the pretrained 64 px face DCGAN)", metavar="SOURCE")
     # objective settings
     lambda_cycle: float = opt(10.0, "CycleGAN: cycle-consistency weight (L1)")
     lambda_identity: float = opt(0.5, "CycleGAN: identity weight, times lambda_cycle")

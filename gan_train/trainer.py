@@ -29,6 +29,7 @@ from .batches import BatchStream
 from .config import ConfigError, TrainConfig
 from .objectives import build_model, objective_class
 from .samples import curve_plot, image_grid, save_png, scatter_plot
+from .warm_start import warm_start
 
 SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different steps compare
 
@@ -109,6 +110,8 @@ class Trainer:
                                    split="train", limit=config.limit)
         self.dataset = dataset
         self.model = build_model(config, dataset)
+        if config.init_from and not config.resume:  # a resumed run restores its own weights
+            acc.print(f"--init-from: {warm_start(self.model, config.init_from)}")
         self.objective = objective_class(config.model)(self.model, config)
         obj = self.objective
         if self._use("channels_last"):
