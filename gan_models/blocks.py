@@ -147,6 +147,45 @@ class AgeEmbedding(nn.Module):
         return self.anchors[low] * (1 - frac) + self.anchors[low + 1] * frac
 
 
+class LatentMapping(nn.Module):
+    """Moves the noise to where the condition holds: z' = z + f(z, embedding), f a small MLP.
+
+    The condition then reaches the generator only through its noise, so an unconditional
+    generator (pretrained, possibly frozen) draws every condition on its own image manifold, and
+    the residual form keeps what the noise already says (an identity) while the condition changes.
+    f's last layer starts at zero: z' = z until training teaches the condition.
+    """
+
+    def __init__(self, nz: int, embed_dim: int, width: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(nz + embed_dim, width), nn.LeakyReLU(0.2),
+                                 nn.Linear(width, width), nn.LeakyReLU(0.2), nn.Linear(width, nz))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for layer in self.net:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()  # PyTorch's fan-in scaling, not the DCGAN N(0, 0.02)
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, z: torch.Tensor, embedded: torch.Tensor) -> torch.Tensor:
+        return z + self.net(torch.cat([z, embedded], dim=1))
+
+
+def freeze(network: nn.Module) -> nn.Module:
+    """Fix a trained network's weights for good: no gradients, and BatchNorm always normalises with
+    its stored statistics (torchvision's FrozenBatchNorm2d), in training as in sampling."""
+    from torchvision.ops.misc import FrozenBatchNorm2d
+
+    for name, child in network.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(network, name, FrozenBatchNorm2d(child.num_features, eps=child.eps))
+        else:
+            freeze(child)
+    return network.requires_grad_(False)
+
+
 def make_embedding(condition: str, num_classes: int, dim: int) -> nn.Module:
     if condition == "class":
         return ClassEmbedding(num_classes, dim)

@@ -14,8 +14,17 @@ have; a free continuous embedding overfits the sparse old and young tails. Ancho
 from __future__ import annotations
 
 import torch
+from torch import nn
 
-from .blocks import DCGANDiscriminator, dcgan_generator, eval_mode, init_weights, make_embedding
+from .blocks import (
+    DCGANDiscriminator,
+    LatentMapping,
+    dcgan_generator,
+    eval_mode,
+    freeze,
+    init_weights,
+    make_embedding,
+)
 from .hub import GANModel
 from .registry import Family, register_family
 
@@ -26,6 +35,13 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
     ``age_regressor=True`` gives D a second head that reads the age off the image (AC-GAN style):
     trained on real faces, it tells G directly how old its faces look, which the projection term
     alone learns only slowly for a cue as subtle as age.
+
+    ``latent_mapping=W`` feeds the condition through the noise instead (``z' = z + f(z, condition)``,
+    f an MLP of width W; see :class:`~gan_models.blocks.LatentMapping`), so the generator itself is
+    unconditional: it can start from a pretrained face generator (``--init-from face-generator``)
+    and, with ``freeze_generator=True``, stay exactly that network while only the mapping learns
+    where each age lives. Every face is then one the pretrained generator can draw, and one noise
+    keeps one identity across ages.
 
     ``generate(n, seed, label=...)`` / ``generate(n, seed, age=...)``; the same seed with different
     conditions keeps the same noise, so an identity stays while its age or class changes.
@@ -46,13 +62,19 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         class_names: list[str] | None = None,
         spectral_norm: bool = False,
         age_regressor: bool = False,
+        latent_mapping: int = 0,
+        freeze_generator: bool = False,
     ):
         super().__init__()
         self.image_size, self.channels, self.nz = image_size, channels, nz
         self.condition, self.num_classes = condition, num_classes
         self.class_names = class_names
+        if freeze_generator and not latent_mapping:
+            raise ValueError("freeze_generator=True needs latent_mapping > 0: a frozen generator reads the condition "
+                             "only through the mapped noise")
+        self.latent_mapping, self.freeze_generator = latent_mapping, freeze_generator
         self.g_embedding = make_embedding(condition, num_classes, embed_dim)
-        self.generator = dcgan_generator(nz + embed_dim, image_size, channels, ngf)
+        self.generator = dcgan_generator(nz if latent_mapping else nz + embed_dim, image_size, channels, ngf)
         if age_regressor and condition != "age":
             raise ValueError("age_regressor=True needs condition='age'")
         self.age_regressor = age_regressor
@@ -60,6 +82,13 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
                                                 aux_outputs=1 if age_regressor else 0)
         self.discriminator.embedding = make_embedding(condition, num_classes, self.discriminator.feature_width)
         init_weights(self)  # class embeddings start at N(0, 0.02): see blocks.ClassEmbedding
+        self.mapping = None
+        if latent_mapping:
+            self.mapping = LatentMapping(nz, embed_dim, latent_mapping)
+            for weight in self.g_embedding.parameters():  # as loud as the unit-variance noise beside it
+                nn.init.normal_(weight, 0.0, 1.0)
+        if freeze_generator:
+            freeze(self.generator)
 
     data_args = ("image_size", "channels", "condition", "num_classes", "class_names")
 
@@ -89,6 +118,11 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
         images = self.generate(len(inputs["noise"]), noise=inputs["noise"], **condition)
         return {"kind": "grid", "images": images, "nrow": self.num_classes if self.condition == "class" else 8}
 
+    def generator_parts(self) -> dict[str, nn.Module]:
+        """The modules that make an image from (noise, condition): what the G optimizer trains."""
+        parts = {"generator": self.generator, "g_embedding": self.g_embedding}
+        return parts if self.mapping is None else {**parts, "mapping": self.mapping}
+
     def sample_noise(self, n: int, seed: int | None = None) -> torch.Tensor:
         return torch.randn(n, self.nz, generator=self.seeded(seed)).to(self.device)
 
@@ -99,7 +133,11 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
 
     def forward(self, noise: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         """(noise (n, nz), condition (n,)) -> images in [-1, 1]."""
-        code = torch.cat([noise.flatten(1), self.g_embedding(condition.to(noise.device))], dim=1)
+        embedded = self.g_embedding(condition.to(noise.device))
+        if self.mapping is not None:
+            code = self.mapping(noise.flatten(1), embedded)
+        else:
+            code = torch.cat([noise.flatten(1), embedded], dim=1)
         return self.generator(code[:, :, None, None])
 
     def export_graphs(self) -> dict:
@@ -134,7 +172,7 @@ class ConditionalGAN(GANModel, tags=["cgan", "conditional"], paper_url="https://
     def generate(self, n: int, seed: int | None = None, noise=None, label=None, age=None) -> torch.Tensor:
         condition = self.condition_tensor(n, label=label, age=age).to(self.device)
         noise = self.sample_noise(n, seed) if noise is None else noise.to(self.device)
-        with eval_mode(self.generator, self.g_embedding):
+        with eval_mode(*self.generator_parts().values()):
             return self.to_unit(self(noise, condition))
 
 

@@ -59,8 +59,9 @@ def _from_face_generator(model: nn.Module) -> str:
     target = getattr(model, "generator", None)
     if target is None:
         raise ConfigError(f"{fits}; a {model.family!r} model has no single generator")
-    source = FaceGenerator("cpu").net.state_dict()
     own = target.state_dict()
+    # a frozen generator's FrozenBatchNorm2d keeps no batch counter
+    source = {k: v for k, v in FaceGenerator("cpu").net.state_dict().items() if k in own or not k.endswith("num_batches_tracked")}
     if own.keys() != source.keys() or getattr(model, "noise_size", None) != NZ:
         raise ConfigError(fits)
     first = next(iter(source))  # the first transposed convolution: (inputs, outputs, k, k)
@@ -75,4 +76,5 @@ def _from_face_generator(model: nn.Module) -> str:
             else:
                 raise ConfigError(f"{fits}; {key} is {tuple(mine.shape)} here, {tuple(value.shape)} in the face generator")
     extra = own[first].shape[0] - source[first].shape[0]
-    return "the pretrained face generator" + (f" ({extra} condition inputs starting at zero)" if extra else "")
+    frozen = " (frozen)" if not any(p.requires_grad for p in target.parameters()) else ""
+    return "the pretrained face generator" + frozen + (f" ({extra} condition inputs starting at zero)" if extra else "")

@@ -166,6 +166,21 @@ def test_age_following_known_ages():
     assert result["age_estimated_by_asked"]["80"] == pytest.approx((80 + 30 + 80) / 3)
 
 
+def test_identity_retrieval_finds_kept_and_lost_identities():
+    rng = np.random.default_rng(0)
+    people = rng.normal(size=(20, 1, 16))
+    kept = people + 0.1 * rng.normal(size=(20, 8, 16))  # each strip stays near its own person
+    result = M.identity_retrieval(kept)
+    assert result == {"age_identity_top1": 1.0, "age_identity_chance": 0.05}
+    lost = rng.normal(size=(20, 8, 16))  # every face a new person
+    assert M.identity_retrieval(lost)["age_identity_top1"] < 0.25
+    swapped = kept.copy()
+    swapped[:, 4:] = swapped[::-1, 4:]  # at the 4th step every strip turns into another person
+    assert M.identity_retrieval(swapped)["age_identity_top1"] == pytest.approx(6 / 7)
+    with pytest.raises(ValueError, match="need \\(identities >= 2, ages >= 2, features\\)"):
+        M.identity_retrieval(kept[:1])
+
+
 class _BrightnessClassifier(torch.nn.Module):
     """Class = mean brightness * 9, rounded: a fake classifier with a known answer."""
 

@@ -315,6 +315,29 @@ def test_age_regressor_head_round_trips(tmp_path):
                                                                       return_aux=True)
 
 
+def test_latent_mapping_moves_the_noise_and_a_frozen_generator_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = ConditionalGAN(image_size=32, channels=3, nz=16, ngf=8, ndf=8, condition="age", num_classes=1,
+                           latent_mapping=32, freeze_generator=True)
+    noise = model.sample_noise(4, seed=0)
+    assert torch.equal(model.mapping(noise, model.g_embedding(torch.full((4,), 70.0))), noise)  # starts as z' = z
+    torch.nn.init.normal_(model.mapping.net[-1].weight, 0.0, 0.1)
+    for layer in model.generator:  # trained-like weights: frozen BatchNorm with unit statistics no longer rescales
+        if isinstance(layer, torch.nn.ConvTranspose2d):
+            torch.nn.init.kaiming_normal_(layer.weight)
+    young, old = model.generate(4, noise=noise, age=10.0), model.generate(4, noise=noise, age=80.0)
+    assert young.shape == (4, 3, 32, 32) and (young - old).abs().max() > 1e-3  # the age now moves the noise
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    assert frozen and all(name.startswith("generator.") for name in frozen)
+    model.save_pretrained(tmp_path)
+    loaded = gan_models.load(tmp_path)
+    assert loaded.freeze_generator and loaded.latent_mapping == 32
+    assert not any(p.requires_grad for p in loaded.generator.parameters())
+    assert torch.equal(loaded.generate(4, noise=noise, age=80.0), old)
+    with pytest.raises(ValueError, match="freeze_generator=True needs latent_mapping > 0"):
+        ConditionalGAN(condition="age", num_classes=1, freeze_generator=True)
+
+
 @pytest.mark.parametrize("setting", [{"ngf": 1_000_000}, {"nz": 1_000_000_000}])
 def test_huge_config_sizes_fail_on_the_header_before_allocating(saved, setting):
     import resource

@@ -81,3 +81,17 @@ def test_face_generator_start_draws_the_pretrained_faces_for_every_age():
         got = model.generate(2, noise=noise, age=age)
         assert torch.allclose(got, expected, atol=1e-5)
     assert model.generator[0].weight[100:].abs().max() == 0
+
+
+@needs_generator
+def test_frozen_face_generator_with_latent_mapping_starts_exact_and_only_the_mapping_learns():
+    model = gan_models.ConditionalGAN(image_size=64, channels=3, nz=100, ngf=64, ndf=8, condition="age",
+                                      num_classes=1, latent_mapping=32, freeze_generator=True)
+    assert warm_start(model, "face-generator") == "the pretrained face generator (frozen)"
+    noise = model.sample_noise(2, seed=3)
+    expected = faces.FaceGenerator("cpu").decode(noise)
+    model.train()  # frozen BatchNorm uses the stored statistics in training too
+    for age in (10.0, 80.0):
+        assert torch.allclose(model.to_unit(model(noise, torch.full((2,), age))), expected, atol=1e-5)
+    trainable = {name.split(".")[0] for name, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {"g_embedding", "mapping", "discriminator"}

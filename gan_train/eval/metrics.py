@@ -231,6 +231,24 @@ def age_following(asked, estimated) -> dict:
     }
 
 
+def identity_retrieval(features) -> dict:
+    """Does a face stay the same person as its age changes? ``features`` (identities, ages, d): each
+    identity's young -> old strip, one feature vector per face.
+
+    For each face but the last of its strip, find the nearest face (cosine) among *all* identities'
+    faces at the next age: "age_identity_top1" is the share that find their own identity
+    (1 / identities by chance, 1 when every step keeps the person recognisable);
+    "age_identity_chance" is that chance level.
+    """
+    f = _as_float64(features)
+    if f.ndim != 3 or f.shape[0] < 2 or f.shape[1] < 2:
+        raise ValueError(f"need (identities >= 2, ages >= 2, features) features, got shape {f.shape}")
+    f = f / np.maximum(np.linalg.norm(f, axis=2, keepdims=True), 1e-12)
+    own = np.arange(f.shape[0])
+    hits = [np.argmax(f[:, j] @ f[:, j + 1].T, axis=1) == own for j in range(f.shape[1] - 1)]
+    return {"age_identity_top1": float(np.mean(hits)), "age_identity_chance": 1.0 / f.shape[0]}
+
+
 @torch.no_grad()
 def classifier_accuracy(classifier, images: torch.Tensor, labels, *, batch_size: int = 256,
                         num_classes: int | None = None) -> dict:

@@ -18,7 +18,7 @@ class ConditionalObjective(Objective):
 
     def make_parts(self):
         m = self.model
-        return (Part(lambda n, z, c: m(z, c), generator=m.generator, g_embedding=m.g_embedding),
+        return (Part(lambda n, z, c: m(z, c), **m.generator_parts()),
                 Part(lambda n, x, c, **kw: n["discriminator"](x, c, **kw), discriminator=m.discriminator))
 
     def noise(self, n, device):
