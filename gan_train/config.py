@@ -49,6 +49,8 @@ class TrainConfig:
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
+    balance: bool = opt(False, "draw training items so every class or age decade is equally likely (for uneven "
+                        "data such as faces-age, whose young and old ends are thin)")
     # the data's shape (None = as stored)
     image_size: int | None = opt(None, "resize the data to this many px (default: the data's; 28/32/64/128/256)")
     channels: int | None = opt(None, "convert the data to 1 or 3 channels (default: the data's)")

@@ -35,7 +35,7 @@ SAMPLE_SEED = 1234  # fixed noise for the sample grids, so grids at different st
 
 
 # Settings a resumed run must share with its checkpoint (the weights' shapes, the optimizer, the loss).
-RESUME_FIXED = ("data", "arch", "age_regressor", "image_size", "channels", "loss", "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
+RESUME_FIXED = ("data", "balance", "arch", "age_regressor", "image_size", "channels", "loss", "lr_scheduler", "warmup_steps", "ema_decay", "n_critic", "batch_size", "seed")
 
 
 # A loss this large means the run has diverged (a healthy GAN loss is O(1), WGAN critics O(100)):
@@ -146,7 +146,7 @@ class Trainer:
         set_seed(config.seed + 1 + acc.process_index)
         self.step = 0
         self.stream = BatchStream(dataset, config.batch_size, config.seed, acc.process_index, acc.num_processes,
-                                  config.num_workers)
+                                  config.num_workers, balance=config.balance)
         self._batches = None
         self.fixed = self._fixed_inputs()
 

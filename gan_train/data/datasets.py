@@ -9,6 +9,14 @@ import torch
 from .base import GANDataset
 from .transforms import prepare, sobel_edges
 
+DECADE_EDGES = (0, 10, 20, 30, 40, 50, 60, 70)  # age groups: the last is 70+
+
+
+def decade_index(ages) -> torch.Tensor:
+    """Decade bin of each age: 0 for [0, 10), ..., 7 for 70 and over."""
+    ages = torch.as_tensor(ages, dtype=torch.float32).reshape(-1)
+    return torch.bucketize(ages, torch.tensor(DECADE_EDGES[1:], dtype=torch.float32), right=True)
+
 
 class ImageDataset(GANDataset):
     """Images held as uint8 (C, H, W) / (H, W) in anything indexable (a tensor, an ImageStore, ...).
@@ -51,6 +59,12 @@ class ImageDataset(GANDataset):
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def groups(self) -> torch.Tensor | None:
+        """Each item's group for balanced sampling: its class, or its age decade; None without either."""
+        if self.labels is not None:
+            return self.labels
+        return decade_index(self.ages) if self.ages is not None else None
 
     def image(self, index: int) -> torch.Tensor:
         return prepare(self.images[index], self._resize_to, self.channels)

@@ -55,7 +55,7 @@ from ..age_estimator import (
 )
 from ..atomic import atomic_write
 from .base import DataError
-from .datasets import ImageDataset, UnpairedDataset
+from .datasets import DECADE_EDGES, ImageDataset, UnpairedDataset, decade_index
 from .paths import root_or_default
 from .registry import Source, register
 
@@ -83,7 +83,6 @@ DEFAULT_SIZE = 30_000  # candidate faces sampled for the default build
 DEFAULT_SEED = 0
 PER_DECADE_DIVISOR = 8  # keep at most size // 8 faces per decade
 TEST_FRACTION = 0.1
-DECADE_EDGES = (0, 10, 20, 30, 40, 50, 60, 70)  # the last bin is 70+
 YOUNG_MAX, OLD_MIN = 25.0, 45.0
 
 
@@ -183,12 +182,6 @@ def _estimator() -> AgeEstimator:
 
 def _decade_labels() -> list[str]:
     return [f"{lo}-{hi}" for lo, hi in zip(DECADE_EDGES[:-1], DECADE_EDGES[1:])] + [f"{DECADE_EDGES[-1]}+"]
-
-
-def decade_index(ages) -> torch.Tensor:
-    """Decade bin of each age: 0 for [0, 10), ..., 7 for 70 and over."""
-    ages = torch.as_tensor(ages, dtype=torch.float32).reshape(-1)
-    return torch.bucketize(ages, torch.tensor(DECADE_EDGES[1:], dtype=torch.float32), right=True)
 
 
 def age_histogram(ages) -> dict:
