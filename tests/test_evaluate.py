@@ -481,6 +481,11 @@ def test_age_strips_with_known_ages():
     assert result["age_mae"] == pytest.approx(5, abs=1e-4) and result["age_bias"] == pytest.approx(5, abs=1e-4)
     assert result["age_spearman"] == pytest.approx(1) and result["age_spearman_undefined"] == 0
     assert result["age_estimated_by_asked"]["80"] == pytest.approx(85, abs=1e-4)
+    assert result["age_luminance_shift"] == pytest.approx(0.7, abs=1e-5)  # this fake ages by brightening only
+    assert "age_identity_top1" not in result  # identity needs a feature network
+    # every identity's faces are the same grey: none is told apart from the others (chance level)
+    kept = age_following.age_strips(_AgeFaces(), _BrightnessAge(), batch_size=64, features=lambda x: x.flatten(1) + 1)
+    assert kept["age_identity_top1"] == pytest.approx(1 / 200) and kept["age_identity_chance"] == 1 / 200
 
 
 def test_age_model_gets_age_following_and_fid_at_ages_not_class_accuracy(data_root, monkeypatch):
@@ -489,4 +494,5 @@ def test_age_model_gets_age_following_and_fid_at_ages_not_class_accuracy(data_ro
     figures, notes = E.evaluate(_AgeFaces(), "digits", num_samples=16, batch_size=8, features="tiny")
     assert figures["age_mae"] == pytest.approx(5, abs=1e-4) and figures["num_generated"] == 16
     assert math.isfinite(figures["fid"]) and "class_accuracy" not in figures
+    assert 0 <= figures["age_identity_top1"] <= 1  # with a feature network, identity is measured too
     assert any("bundled estimator" in n for n in notes) and any("generated at ages 10..80" in n for n in notes)

@@ -16,6 +16,8 @@ DESCRIBES = {
     "age_mae": "mean |estimated - asked| age, years",
     "age_bias": "mean (estimated - asked) age, years",
     "age_spearman": "mean Spearman rho along each identity's young -> old strip",
+    "age_luminance_shift": "mean brightness (0-1) at the oldest asked age minus at the youngest: ageing that is "
+                           "more than darkening keeps this near 0",
     "age_identity_top1": "share of faces whose nearest face (Inception features) one age step on is the same "
                          "identity's, among all identities (identity kept; chance 1/identities; not with --no-fid)",
 }
@@ -27,14 +29,17 @@ def age_strips(model, estimator, *, identities: int = AGE_IDENTITIES, ages=AGES,
     with `features` (images -> (n, d)), also how well each strip keeps its identity."""
     asked = torch.tensor(ages).repeat(identities)
     z = model.sample_noise(identities, seed).repeat_interleave(len(ages), 0)
-    estimated, feats = [], []
+    estimated, feats, luma = [], [], []
     for start in range(0, len(z), batch_size):
         images = model.generate(len(z[start : start + batch_size]), noise=z[start : start + batch_size],
                                 age=asked[start : start + batch_size])
         estimated.append(estimator.predict(images.cpu()))
+        luma.append(images.cpu().mean(dim=(1, 2, 3)))
         if features is not None:
             feats.append(features(images))
     result = M.age_following(asked.view(identities, -1).numpy(), torch.cat(estimated).view(identities, -1).numpy())
+    luma = torch.cat(luma).view(identities, len(ages))
+    result["age_luminance_shift"] = float((luma[:, -1] - luma[:, 0]).mean())
     if features is not None:
         result.update(M.identity_retrieval(torch.cat(feats).view(identities, len(ages), -1).numpy()))
     return {**result, "age_identities": identities, "ages_asked": list(ages)}
