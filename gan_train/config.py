@@ -47,6 +47,8 @@ class TrainConfig:
     r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
     r2_weight: float = opt(0.0, "R2 penalty weight on generated data (0 = off); relativistic + R1 + R2 is R3GAN's recipe")
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
+    age_consistency: float = opt(0.0, "cgan on ages: weight of an age-consistency term on G, a frozen age regressor "
+                                 "trained first on the training faces reading the age of G's faces (0 = off)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
     balance: bool = opt(False, "draw training items so every class or age decade is equally likely (for uneven "
@@ -129,7 +131,7 @@ class TrainConfig:
         for name in ("beta1", "beta2"):
             if not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)}")
-        for name in ("gp_weight", "r1_weight", "r2_weight", "age_regressor", "lambda_cycle", "lambda_identity", "lambda_l1", "kl_weight"):
+        for name in ("gp_weight", "r1_weight", "r2_weight", "age_regressor", "age_consistency", "lambda_cycle", "lambda_identity", "lambda_l1", "kl_weight"):
             value = getattr(self, name)
             if not 0 <= value < math.inf:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")

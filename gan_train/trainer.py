@@ -112,7 +112,7 @@ class Trainer:
         self.model = build_model(config, dataset)
         if config.init_from and not config.resume:  # a resumed run restores its own weights
             acc.print(f"--init-from: {warm_start(self.model, config.init_from)}")
-        self.objective = objective_class(config.model)(self.model, config)
+        self.objective = objective_class(config.model)(self.model, config, dataset)
         obj = self.objective
         if self._use("channels_last"):
             self.model.to(memory_format=torch.channels_last)

@@ -37,8 +37,8 @@ class Objective:
     has_discriminator = True
     order = ("d", "g")  # CycleGAN updates G first, as in its reference code
 
-    def __init__(self, model: gan_models.GANModel, config: TrainConfig):
-        self.model, self.config = model, config
+    def __init__(self, model: gan_models.GANModel, config: TrainConfig, dataset=None):
+        self.model, self.config, self.dataset = model, config, dataset
         default = gan_models.get_family(model.family).loss
         self.loss = AdversarialLoss(config.loss or default) if self.has_discriminator else None
         self.g_part, self.d_part = self.make_parts()

@@ -5,11 +5,22 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ..config import ConfigError
 from .base import Objective, Part
 
 
 class ConditionalObjective(Objective):
     """D and G both see the condition; fakes are drawn for the real batch's conditions."""
+
+    def __init__(self, model, config, dataset=None):
+        super().__init__(model, config, dataset)
+        self.age_judge = None
+        if config.age_consistency:
+            if model.condition != "age" or dataset is None:
+                raise ConfigError("--age-consistency needs a cgan on age-labelled faces (e.g. --data faces-age)")
+            from ..age_regressor import load_or_train_age_regressor
+
+            self.age_judge = load_or_train_age_regressor(dataset, config.data, model.age_target)
 
     @classmethod
     def implied_arch(cls, config):
@@ -50,10 +61,15 @@ class ConditionalObjective(Objective):
     def g_loss(self, batch, cache):
         real, cond = batch["image"], self.condition(batch)
         fake = self.g(self.noise(real.shape[0], real.device), cond)
-        if not self.aux_weight:
+        logs = {}
+        if self.aux_weight:
+            fake_logits, fake_age = self.d_raw(fake, cond, return_aux=True)
+            logs["age_g"] = F.mse_loss(fake_age.float(), self.model.age_target(cond))
+        else:
             fake_logits = self.d_raw(fake, cond)
-            return self.loss.g(fake_logits), {"d_fake_g": self.loss.probability(fake_logits)}
-        fake_logits, fake_age = self.d_raw(fake, cond, return_aux=True)
-        age_g = F.mse_loss(fake_age.float(), self.model.age_target(cond))
-        loss = self.loss.g(fake_logits) + self.aux_weight * age_g
-        return loss, {"d_fake_g": self.loss.probability(fake_logits), "age_g": age_g}
+        loss = self.loss.g(fake_logits) + self.aux_weight * logs.get("age_g", 0.0)
+        if self.age_judge is not None:
+            judge = self.age_judge.to(fake.device)
+            logs["age_consistency"] = F.mse_loss(judge(fake).float(), self.model.age_target(cond))
+            loss = loss + self.config.age_consistency * logs["age_consistency"]
+        return loss, {"d_fake_g": self.loss.probability(fake_logits), **logs}

@@ -45,8 +45,8 @@ class CycleObjective(Objective):
 
     order = ("g", "d")
 
-    def __init__(self, model, config):
-        super().__init__(model, config)
+    def __init__(self, model, config, dataset=None):
+        super().__init__(model, config, dataset)
         self.pool_a, self.pool_b = ImagePool(config.pool_size), ImagePool(config.pool_size)
 
     def make_parts(self):

@@ -1,0 +1,121 @@
+"""The age-consistency term's judge: a small CNN that reads a face's age, trained once on the run's
+training faces (their estimator ages) and then frozen.
+
+``--age-consistency W`` adds ``W * mse(regressor(fake), asked age)`` to G's loss (both on the
+``ConditionalGAN.age_target`` scale). Unlike ``--age-regressor`` (a head on D that learns alongside
+the game and starts knowing nothing), this judge is accurate from G's first step, and being frozen
+it is not a moving target. It is trained with every age decade equally likely, so the thin young
+and old ends are read as well as the crowded twenties.
+
+It is a training aid, not part of the saved model. It is cached under
+``<data root>/age-regressors/`` (safetensors, keyed by the data, its size and the settings below),
+and retrained identically (seeded) where the cache is missing, so a resumed run gets the same judge.
+Evaluation reads ages with the bundled ONNX estimator instead, never with this network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .atomic import atomic_write
+from .batches import balanced_weights
+from .data.paths import data_root
+
+REGRESSOR_TAG = "age-cnn-v3"
+EPOCHS, BATCH_SIZE, LR, SEED = 10, 64, 2e-3, 0
+READ_SIZE = 32  # px: faces are read at half their 64 px, 4x cheaper, and the age cues survive
+
+
+class AgeRegressor(nn.Module):
+    """Four conv-BN-ReLU-pool blocks and a linear head: images in [-1, 1] (any size, read at READ_SIZE px)
+    -> (n, 1) age targets."""
+
+    def __init__(self, channels: int = 3, width: int = 32):
+        super().__init__()
+
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True), nn.MaxPool2d(2)]
+
+        self.features = nn.Sequential(*block(channels, width), *block(width, width * 2), *block(width * 2, width * 4),
+                                      *block(width * 4, width * 4), nn.AdaptiveAvgPool2d(1))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(width * 4, 1))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if images.shape[-1] != READ_SIZE:
+            images = F.interpolate(images, size=(READ_SIZE, READ_SIZE), mode="bilinear", antialias=True, align_corners=False)
+        return self.head(self.features(images))
+
+
+def _tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    items = [dataset[i] for i in range(len(dataset))]
+    return torch.stack([it["image"] for it in items]), torch.stack([it["age"] for it in items]).float()
+
+
+def train_age_regressor(train_set, test_set, target: Callable[[torch.Tensor], torch.Tensor], *,
+                        epochs: int = EPOCHS, log: Callable[[str], None] = print) -> tuple[AgeRegressor, float]:
+    """Train on `train_set` (balanced by decade, flips as augmentation); return (frozen model, test MAE in years)."""
+    x, ages = _tensors(train_set)
+    y = target(ages)
+    g = torch.Generator().manual_seed(SEED)
+    torch.manual_seed(SEED)
+    model = AgeRegressor(x.shape[1])
+    weights = balanced_weights(train_set)
+    per_epoch = math.ceil(len(x) / BATCH_SIZE)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=LR, total_steps=epochs * per_epoch)
+    started = time.time()
+    model.train()
+    for epoch in range(epochs):
+        order = torch.multinomial(weights, len(x), replacement=True, generator=g)
+        for start in range(0, len(x), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            images = x[idx]
+            flip = torch.rand(len(idx), generator=g) < 0.5
+            images = torch.where(flip[:, None, None, None], images.flip(-1), images)
+            loss = F.mse_loss(model(images), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        log(f"  age regressor epoch {epoch + 1}/{epochs}: loss {loss.item():.4f} ({time.time() - started:.0f} s)")
+    model.eval().requires_grad_(False)
+    xt, at = _tensors(test_set)
+    with torch.no_grad():
+        predicted = torch.cat([model(xt[i : i + 256]) for i in range(0, len(xt), 256)])
+    scale = float(target(torch.tensor([1.0])) - target(torch.tensor([0.0])))  # target units per year
+    mae = float((predicted - target(at)).abs().mean() / scale)
+    return model, mae
+
+
+def load_or_train_age_regressor(train_set, spec: str, target: Callable[[torch.Tensor], torch.Tensor], *,
+                                log: Callable[[str], None] = print) -> AgeRegressor:
+    """The frozen judge for `train_set` (the run's training faces): from the cache, or trained now."""
+    from safetensors.torch import load_file, save_file
+
+    from .data import load_dataset
+
+    size = int(train_set[0]["image"].shape[-1])
+    key = hashlib.sha256(f"{spec}|{len(train_set)}|{size}|{REGRESSOR_TAG}|{EPOCHS}|{SEED}".encode()).hexdigest()[:12]
+    path = data_root() / "age-regressors" / f"{REGRESSOR_TAG}-{size}px-{key}.safetensors"
+    model = AgeRegressor(train_set[0]["image"].shape[0])
+    if path.is_file():
+        try:
+            model.load_state_dict(load_file(str(path)))
+            return model.eval().requires_grad_(False)
+        except Exception as err:  # a broken cache file is retrained, never trusted
+            log(f"ignoring unreadable age-regressor cache {path}: {err}")
+    test_set = load_dataset(spec, split="test", image_size=size, channels=train_set[0]["image"].shape[0])
+    log(f"--age-consistency: training its age regressor on {len(train_set)} faces (once; cached in {path.parent})")
+    model, mae = train_age_regressor(train_set, test_set, target, log=log)
+    log(f"  age regressor: test MAE {mae:.2f} years against the estimator's ages")
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"data": spec, "test_mae_years": f"{mae:.3f}"}))
+    return model

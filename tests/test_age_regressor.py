@@ -1,0 +1,64 @@
+"""--age-consistency: the frozen age regressor learns ages, is cached, and G's loss uses it."""
+
+import pytest
+import torch
+from accelerate.state import AcceleratorState
+
+from gan_models import ConditionalGAN
+from gan_train import ConfigError, TrainConfig, Trainer
+from gan_train.age_regressor import load_or_train_age_regressor, train_age_regressor
+from gan_train.data.datasets import ImageDataset
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerate_state():
+    AcceleratorState._reset_state(True)
+    yield
+    AcceleratorState._reset_state(True)
+
+
+def bright_faces(n: int, seed: int) -> ImageDataset:
+    """32 px "faces" whose brightness is their age: a regressor can read it exactly."""
+    ages = torch.rand(n, generator=torch.Generator().manual_seed(seed)) * 80
+    pixels = (ages / 80 * 255).round().to(torch.uint8)[:, None, None, None].expand(n, 3, 32, 32).contiguous()
+    return ImageDataset(pixels, native_size=32, channels=3, ages=ages, spec="bright")
+
+
+def test_regressor_learns_ages_and_is_frozen():
+    model, mae = train_age_regressor(bright_faces(512, 0), bright_faces(128, 1), ConditionalGAN.age_target,
+                                     epochs=12, log=lambda s: None)
+    assert mae < 6, mae  # years, on faces it never saw
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+    old, young = bright_faces(1, 2)[0], bright_faces(1, 3)[0]
+    readings = model(torch.stack([old["image"], young["image"]])).squeeze(1)
+    assert (readings[0] > readings[1]) == (old["age"] > young["age"])
+
+
+def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+    data = bright_faces(96, 0)
+    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
+    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
+                         age_consistency=5.0, steps=3, batch_size=8, tracker="none", progress=False,
+                         checkpoint_every=0, sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
+    trainer = Trainer(config, dataset=data)
+    cached = list((tmp_path / "data" / "age-regressors").glob("*.safetensors"))
+    assert len(cached) == 1
+    losses = [state.floats() for state in trainer.steps(3)]
+    assert all(0 < step["age_consistency"] < 10 for step in losses), losses
+    stamp = cached[0].stat().st_mtime_ns
+    reloaded = load_or_train_age_regressor(data, "bright", ConditionalGAN.age_target,
+                                           log=lambda s: pytest.fail(f"retrained: {s}"))
+    assert cached[0].stat().st_mtime_ns == stamp
+    for a, b in zip(reloaded.state_dict().values(), trainer.objective.age_judge.state_dict().values()):
+        assert torch.equal(a, b.cpu())
+
+
+def test_age_consistency_needs_age_data(tmp_path):
+    from gan_train.data import load_dataset
+
+    config = TrainConfig(model="cgan", data="digits", image_size=32, arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
+                         age_consistency=5.0, steps=2, batch_size=8, limit=32, tracker="none", progress=False,
+                         output_dir=str(tmp_path / "run"))
+    with pytest.raises(ConfigError, match="--age-consistency needs a cgan on age-labelled faces"):
+        Trainer(config, dataset=load_dataset("digits", image_size=32, split="train", limit=32))
