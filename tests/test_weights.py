@@ -133,8 +133,12 @@ def test_age_model_faces_look_older_when_asked_older():
     assert young.shape == (24, 3, 64, 64)
     estimator = shared_age_estimator()
     young_age, old_age = estimator.predict(young), estimator.predict(old)
-    assert (old_age > young_age).float().mean() > 0.8, (young_age, old_age)
-    assert old_age.mean() - young_age.mean() > 15
+    assert (old_age > young_age).float().mean() > 0.9, (young_age, old_age)
+    assert old_age.mean() - young_age.mean() > 25
+    # one noise is one person: a face aged 15 -> 70 stays closer to itself than to another identity at 70
+    to_itself = (young - old).abs().mean(dim=(1, 2, 3))
+    to_another = (young - old.roll(1, 0)).abs().mean(dim=(1, 2, 3))
+    assert to_itself.mean() < 0.8 * to_another.mean(), (to_itself.mean(), to_another.mean())
 
 
 def test_cyclegan_turns_sneakers_into_boots_and_back():
