@@ -47,7 +47,7 @@ def train_parser() -> argparse.ArgumentParser:
             parser.add_argument(name, type=_key_value, action="append", default=None, metavar=f.metadata["metavar"],
                                 help=f.metadata["help"])
         else:
-            parser.add_argument(name, type=kind, default=None, metavar=f.name.upper(),
+            parser.add_argument(name, type=kind, default=None, metavar=f.metadata.get("metavar", f.name.upper()),
                                 help=f"{f.metadata['help']} (default: {f.default})")
     return parser
 
