@@ -35,21 +35,26 @@ def train_parser() -> argparse.ArgumentParser:
         description="Train a GAN (or the VAE baseline) with alternating D/G updates on CPU, one GPU or many "
         "(accelerate launch). Other commands: `gan_train models`, `gan_train data list|fetch NAME`, `gan_train eval --help`, "
         "`gan_train export --help`.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--config", help="YAML or JSON file of options; flags given here override it")
     for f in dataclasses.fields(TrainConfig):
         kind = _flag_type(f)
         name = "--" + f.name.replace("_", "-")
         if kind is bool:
-            parser.add_argument(name, action=argparse.BooleanOptionalAction, default=None, help=f.metadata["help"])
+            parser.add_argument(name, action=argparse.BooleanOptionalAction, default=None, help=_with_default(f))
         elif kind is dict:  # --arch KEY=VALUE, repeatable
             parser.add_argument(name, type=_key_value, action="append", default=None, metavar=f.metadata["metavar"],
                                 help=f.metadata["help"])
         else:
             parser.add_argument(name, type=kind, default=None, metavar=f.metadata.get("metavar", f.name.upper()),
-                                help=f"{f.metadata['help']} (default: {f.default})")
+                                help=_with_default(f))
     return parser
+
+
+def _with_default(f: dataclasses.Field) -> str:
+    """The option's help, ending with its default once (some helps already say it in words)."""
+    text = f.metadata["help"]
+    return text if "(default" in text or f.default is None else f"{text} (default: {f.default})"
 
 
 def _key_value(text: str) -> tuple[str, object]:
@@ -118,19 +123,29 @@ def export_main(argv: list[str]) -> int:
 
     import gan_models
 
-    parser = argparse.ArgumentParser(prog="gan_train export", description="Export a saved model's generator(s) "
-                                     "for other runtimes: one ONNX file per graph, dynamic batch, eval mode.")
-    parser.add_argument("--model", required=True, help="a save_pretrained folder (e.g. runs/NAME/model) or Hub repo id")
-    parser.add_argument("--format", default="onnx", choices=["onnx"], help="the file format")
-    parser.add_argument("--output", help="folder for the files (default: MODEL/onnx)")
+    parser = argparse.ArgumentParser(
+        prog="gan_train export",
+        description="Export a saved model's generator(s) for other runtimes (--model: one ONNX file per graph, "
+                    "dynamic batch, eval mode), or a training checkpoint's EMA model as a model folder "
+                    "(--checkpoint: safetensors + config + card, to evaluate, sample or ship that step).")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a save_pretrained folder (e.g. runs/NAME/model) or Hub repo id")
+    source.add_argument("--checkpoint", help="a training checkpoint, RUN/checkpoints/step_N (or RUN/checkpoints/latest)")
+    parser.add_argument("--format", default="onnx", choices=["onnx"], help="the file format of --model's export")
+    parser.add_argument("--output", help="folder for the files (default: MODEL/onnx; RUN/model-step_N for --checkpoint)")
     args = parser.parse_args(argv)
     try:
+        if args.checkpoint:
+            from .trainer import export_checkpoint
+
+            print(export_checkpoint(args.checkpoint, args.output))
+            return 0
         model = gan_models.load(args.model)
         # default: beside the model's files (a local folder), or ./onnx for a Hub repo id
         output = args.output or (str(Path(args.model) / "onnx") if Path(args.model).is_dir() else "onnx")
         for path in gan_models.export_onnx(model, output):
             print(path)
-    except (ValueError, ImportError, OSError, HfHubHTTPError) as err:  # CheckpointError is a ValueError
+    except (ValueError, ImportError, OSError, HfHubHTTPError, ConfigError) as err:  # CheckpointError is a ValueError
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -520,12 +520,13 @@ class Trainer:
             tracker.log_images({"samples": np.asarray(image)}, step=self.step, dataformats="HWC")
         return path
 
-    def save_model(self, grid: Path | None) -> Path | None:
-        """save_pretrained (EMA generator) with a filled-in model card; push if asked."""
+    def save_model(self, grid: Path | None, model_dir: Path | None = None) -> Path | None:
+        """save_pretrained (EMA generator) with a filled-in model card, into `model_dir` (default
+        OUTPUT_DIR/model, replaced); push if asked."""
         acc, c = self.accelerator, self.config
         if not acc.is_main_process:
             return None
-        model_dir = self.out / "model"
+        model_dir = Path(model_dir) if model_dir is not None else self.out / "model"
         if model_dir.exists():
             shutil.rmtree(model_dir)
         model_dir.mkdir(parents=True)
@@ -562,3 +563,28 @@ class Trainer:
             losses=getattr(self, "last_losses", {}), resume_changes=getattr(self, "resume_changes", None) or ())
         return {"training": training, "samples": "![samples](samples.png)", "repo_hint": c.push_to_hub or str(self.out / "model"),
                 "title": f"{type(self.model).__name__} trained on {c.data}"}
+
+
+def export_checkpoint(checkpoint: str | Path, output: str | Path | None = None) -> Path:
+    """The EMA model of a training checkpoint (RUN/checkpoints/step_N) as a model folder, as the run
+    would have saved it had it stopped there: to score or ship an intermediate step. Reads the run's
+    config.yaml and the checkpoint (safetensors + JSON); writes only `output` (default RUN/model-step_N)."""
+    from .config import read_config_file
+
+    checkpoint = Path(checkpoint)
+    if checkpoint.name == "latest" and checkpoint.is_file():  # the pointer file names the newest step
+        checkpoint = checkpoint.parent / checkpoint.read_text().strip()
+    run = checkpoint.parent.parent
+    if not (checkpoint / "trainer_state.json").is_file() or not (run / "config.yaml").is_file():
+        raise ConfigError(f"{checkpoint} is not a training checkpoint: expected RUN/checkpoints/step_N with "
+                          f"trainer_state.json, and RUN/config.yaml (the folders `gan_train --output-dir RUN` writes)")
+    values = read_config_file(run / "config.yaml")
+    values.update(resume=str(checkpoint), tracker="none", progress=False, init_from=None)
+    command = f"the run in {run} (its config.yaml) to step {{step}}; exported with gan_train export --checkpoint {checkpoint}"
+    trainer = Trainer(TrainConfig.from_dict(values), command=command)
+    trainer.resume(str(checkpoint))
+    trainer.command = command.format(step=trainer.step)
+    output = Path(output) if output is not None else run / f"model-{checkpoint.name}"
+    if output.exists() and any(output.iterdir()) and not (output / "config.json").is_file():
+        raise ConfigError(f"{output} exists and is not a model folder: choose an empty or new --output")
+    return trainer.save_model(None, model_dir=output)

@@ -220,3 +220,35 @@ def test_bad_options_end_in_a_message_not_a_traceback(tmp_path, capsys, args, me
                      "--output-dir", str(tmp_path / "run"), *args])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_export_checkpoint_gives_the_model_the_run_saved_at_that_step(tmp_path, capsys):
+    _, step4 = trained(tmp_path)  # steps=4: the run's own model/ is its step-4 EMA model
+    AcceleratorState._reset_state(True)
+    assert cli_main(["export", "--checkpoint", str(tmp_path / "run" / "checkpoints" / "latest"),
+                     "--output", str(tmp_path / "exported")]) == 0
+    assert capsys.readouterr().out.strip().endswith("exported")
+    saved = load_file(str(tmp_path / "run" / "model" / "model.safetensors"))
+    exported = load_file(str(tmp_path / "exported" / "model.safetensors"))
+    assert saved.keys() == exported.keys()
+    assert all(torch.equal(saved[k], exported[k]) for k in saved)
+    card = (tmp_path / "exported" / "README.md").read_text()
+    assert "to step 4; exported with gan_train export --checkpoint" in card
+    # the default folder sits in the run, named after the step; an earlier step gives other weights
+    AcceleratorState._reset_state(True)
+    assert cli_main(["export", "--checkpoint", str(step4.parent / "step_0000002")]) == 0
+    earlier = load_file(str(tmp_path / "run" / "model-step_0000002" / "model.safetensors"))
+    assert not all(torch.equal(saved[k], earlier[k]) for k in saved)
+
+
+def test_export_refuses_what_is_not_a_checkpoint_and_never_deletes_a_foreign_folder(tmp_path, capsys):
+    _, step4 = trained(tmp_path)
+    AcceleratorState._reset_state(True)
+    assert cli_main(["export", "--checkpoint", str(tmp_path)]) == 2
+    assert "is not a training checkpoint" in capsys.readouterr().err
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "thesis.txt").write_text("precious")
+    assert cli_main(["export", "--checkpoint", str(step4), "--output", str(keep)]) == 2
+    assert "is not a model folder" in capsys.readouterr().err
+    assert (keep / "thesis.txt").read_text() == "precious"

@@ -243,6 +243,9 @@ def test_cli_help_explains_flags(capsys):
                  "--resume", "--seed", "--push-to-hub", "--image-size", "--lambda-cycle", "--config"):
         assert flag in text
     assert "cycle-consistency weight" in text
+    flat = " ".join(text.split())
+    assert "(default: dcgan)" in flat and "(default: False)" in flat  # a value's default, and a switch's
+    assert "(default: None)" not in flat and flat.count("(default:") == flat.count("default")  # each said once
 
 
 def test_config_file_with_flag_override_and_resolved_config(tmp_path):
