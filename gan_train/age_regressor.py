@@ -8,7 +8,8 @@ it is not a moving target. It is trained with every age decade equally likely, s
 and old ends are read as well as the crowded twenties.
 
 It is a training aid, not part of the saved model. It is cached under
-``<data root>/age-regressors/`` (safetensors, keyed by the data, its size and the settings below),
+``<data root>/age-regressors/`` (safetensors, keyed by the data, its size, a hash of its ages and the
+settings below),
 and retrained identically (seeded) where the cache is missing, so a resumed run gets the same judge.
 Evaluation reads ages with the bundled ONNX estimator instead, never with this network.
 """
@@ -102,7 +103,13 @@ def load_or_train_age_regressor(train_set, spec: str, target: Callable[[torch.Te
     from .data import load_dataset
 
     size = int(train_set[0]["image"].shape[-1])
-    key = hashlib.sha256(f"{spec}|{len(train_set)}|{size}|{REGRESSOR_TAG}|{EPOCHS}|{SEED}".encode()).hexdigest()[:12]
+    ages = getattr(train_set, "ages", None)
+    if ages is None:
+        ages = torch.stack([train_set[i]["age"] for i in range(len(train_set))])
+    # the ages' bytes are in the key: two builds of the data of one length (another seed or version) get
+    # their own judge, never each other's
+    ages_hash = hashlib.sha256(ages.to(torch.float32).contiguous().numpy().tobytes()).hexdigest()[:16]
+    key = hashlib.sha256(f"{spec}|{len(train_set)}|{size}|{ages_hash}|{REGRESSOR_TAG}|{EPOCHS}|{SEED}".encode()).hexdigest()[:12]
     path = data_root() / "age-regressors" / f"{REGRESSOR_TAG}-{size}px-{key}.safetensors"
     model = AgeRegressor(train_set[0]["image"].shape[0])
     if path.is_file():

@@ -52,6 +52,11 @@ def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, 
     assert cached[0].stat().st_mtime_ns == stamp
     for a, b in zip(reloaded.state_dict().values(), trainer.objective.age_judge.state_dict().values()):
         assert torch.equal(a, b.cpu())
+    # another build of the same length (other faces, other ages) gets its own judge, not this one's
+    trained = []
+    load_or_train_age_regressor(bright_faces(96, 7), "bright", ConditionalGAN.age_target, log=trained.append)
+    assert any("training its age regressor" in line for line in trained)
+    assert len(list((tmp_path / "data" / "age-regressors").glob("*.safetensors"))) == 2
 
 
 def test_age_consistency_needs_age_data(tmp_path):
