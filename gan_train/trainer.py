@@ -566,25 +566,29 @@ class Trainer:
 
 
 def export_checkpoint(checkpoint: str | Path, output: str | Path | None = None) -> Path:
-    """The EMA model of a training checkpoint (RUN/checkpoints/step_N) as a model folder, as the run
-    would have saved it had it stopped there: to score or ship an intermediate step. Reads the run's
-    config.yaml and the checkpoint (safetensors + JSON); writes only `output` (default RUN/model-step_N)."""
+    """The EMA model of a training checkpoint (RUN/checkpoints/step_N, or RUN/checkpoints/latest) as a
+    model folder, as the run would have saved it had it stopped there: to score or ship an intermediate
+    step. Reads the run's config.yaml and the checkpoint (safetensors + JSON, checked as --resume checks
+    it); writes `output` (default RUN/model-step_N)."""
     from .config import read_config_file
 
     checkpoint = Path(checkpoint)
-    if checkpoint.name == "latest" and checkpoint.is_file():  # the pointer file names the newest step
-        checkpoint = checkpoint.parent / checkpoint.read_text().strip()
     run = checkpoint.parent.parent
-    if not (checkpoint / "trainer_state.json").is_file() or not (run / "config.yaml").is_file():
+    latest = checkpoint.name == "latest"
+    if not (run / "config.yaml").is_file() or not (latest or (checkpoint / ckpt.TRAINER_STATE).is_file()):
         raise ConfigError(f"{checkpoint} is not a training checkpoint: expected RUN/checkpoints/step_N with "
                           f"trainer_state.json, and RUN/config.yaml (the folders `gan_train --output-dir RUN` writes)")
     values = read_config_file(run / "config.yaml")
-    values.update(resume=str(checkpoint), tracker="none", progress=False, init_from=None)
-    command = f"the run in {run} (its config.yaml) to step {{step}}; exported with gan_train export --checkpoint {checkpoint}"
-    trainer = Trainer(TrainConfig.from_dict(values), command=command)
-    trainer.resume(str(checkpoint))
-    trainer.command = command.format(step=trainer.step)
+    values.update(output_dir=str(run), tracker="none", progress=False, init_from=None)
+    trainer = Trainer(TrainConfig.from_dict(values))
+    if latest:  # the pointer, checked as --resume latest checks it
+        checkpoint = trainer.latest_checkpoint()
+        if checkpoint is None:
+            raise ConfigError(f"no whole checkpoint in {run / 'checkpoints'} yet")
     output = Path(output) if output is not None else run / f"model-{checkpoint.name}"
     if output.exists() and any(output.iterdir()) and not (output / "config.json").is_file():
         raise ConfigError(f"{output} exists and is not a model folder: choose an empty or new --output")
+    trainer.resume(str(checkpoint))
+    trainer.command = (f"the run in {run} (its config.yaml) to step {trainer.step}; "
+                       f"exported with gan_train export --checkpoint {checkpoint}")
     return trainer.save_model(None, model_dir=output)

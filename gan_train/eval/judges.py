@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 
@@ -13,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..atomic import atomic_write
 from . import metrics as M
 from .base import EvalError, eval_root, slug
 from .features import dataset_batches
@@ -127,11 +127,9 @@ def load_or_train_classifier(spec: str, channels: int, *, device="cpu",
     names = list(train.class_names or [str(i) for i in range(train.num_classes)])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp), metadata={"data": spec, "test_accuracy": repr(accuracy),
-                                             "class_names": json.dumps(names), "size": str(size)})
-        os.replace(tmp, path)
+        metadata = {"data": spec, "test_accuracy": repr(accuracy), "class_names": json.dumps(names), "size": str(size)}
+        atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata=metadata))
     except OSError as err:
         log(f"could not write the classifier cache {path}: {err}")
     return model, accuracy, names
