@@ -8,13 +8,13 @@ tag. Safetensors only, no pickles; written atomically.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import torch
 
+from ..atomic import atomic_write
 from . import metrics as M
 from .base import eval_root, progress, slug
 from .inception import FEATURE_TAG, inception_features, to_uint8
@@ -84,10 +84,9 @@ def real_features(dataset, key: str, n: int, *, spec: str, inception, batch_size
     if cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            save_file({"features": feats.contiguous(), "mu": torch.from_numpy(mu), "cov": torch.from_numpy(cov)},
-                      str(tmp), metadata={"data": spec, "key": key, "n": str(n), "features": FEATURE_TAG})
-            os.replace(tmp, path)
+            tensors = {"features": feats.contiguous(), "mu": torch.from_numpy(mu), "cov": torch.from_numpy(cov)}
+            metadata = {"data": spec, "key": key, "n": str(n), "features": FEATURE_TAG}
+            atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
         except OSError as err:
             log(f"could not write the cache {path}: {err}")
     return RealFeatures(feats, mu, cov, path, False)

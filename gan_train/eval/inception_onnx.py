@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import sys
 import warnings
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..atomic import atomic_write
 from ..checkpoint import sha256
 from .base import EvalError, eval_root
 
@@ -49,15 +49,6 @@ def _record_matches(path: Path, source_sha: str) -> bool:
         return False
 
 
-def _write_atomically(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def convert(net: torch.jit.ScriptModule, path: Path, source_sha: str) -> None:
     """Export the TorchScript network to `path` and write its record (source hash, own hash)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,9 +60,9 @@ def convert(net: torch.jit.ScriptModule, path: Path, source_sha: str) -> None:
             torch.onnx.export(net, (example,), str(tmp), dynamo=False, input_names=["x"], output_names=["f"],
                               dynamic_axes={"x": {0: "n"}}, opset_version=OPSET)
 
-    _write_atomically(path, export)
+    atomic_write(path, export)  # under 2 GB the exporter writes one file, no external-data side files
     record = {"source_sha256": source_sha, "onnx_sha256": sha256(path), "torch": torch.__version__, "opset": OPSET}
-    _write_atomically(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(record, indent=1)))
+    atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(record, indent=1)))
 
 
 class OnnxInception:
