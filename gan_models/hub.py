@@ -367,14 +367,19 @@ def _raise_on_mismatch(path: Path, own: dict, stored: dict) -> None:
         )
 
 
-def load_weights(model: nn.Module, path: str | Path) -> None:
-    """Strictly copy a safetensors file into ``model``; every fault names the file."""
+def load_weights(model: nn.Module, path: str | Path, *, may_lack: tuple[str, ...] = ()) -> None:
+    """Strictly copy a safetensors file into ``model``; every fault names the file.
+
+    ``may_lack``: name endings of the model's tensors the file may leave out (they keep the model's
+    values), e.g. BatchNorm's ``num_batches_tracked``, which a frozen network does not keep."""
     path = Path(path)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
         raise _unreadable(path, err) from err
     own = model.state_dict()
+    if may_lack:
+        own = {k: v for k, v in own.items() if k in state or not k.endswith(may_lack)}
     _raise_on_mismatch(path, {k: (tuple(v.shape), v.dtype) for k, v in own.items()},
                        {k: (tuple(v.shape), v.dtype) for k, v in state.items()})
     with torch.no_grad():

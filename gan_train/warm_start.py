@@ -4,7 +4,9 @@ Two kinds of source:
 
 - a saved model folder (config.json + model.safetensors: ``weights/dcgan-mnist``, a run's final
   model) of the same family and architecture: every tensor is copied. For fine-tuning, or for a
-  longer run with a new learning-rate schedule, which ``--resume`` cannot give;
+  longer run with a new learning-rate schedule, which ``--resume`` cannot give. A model trained with
+  a frozen generator (``freeze_generator=true``) may start one that trains it (``--arch
+  freeze_generator=false``): the frozen BatchNorm's missing batch counters are the only difference;
 - ``face-generator``: the pretrained 64 px DigiFace DCGAN generator that draws the faces-age data,
   copied into the model's generator. Inputs the source lacks (a cgan's condition embedding) start
   with zero weights, so at step 0 the model draws exactly the pretrained faces for every age and
@@ -43,7 +45,8 @@ def warm_start(model: nn.Module, source: str) -> str:
     if family != model.family:
         raise ConfigError(f"--init-from {source}: that is a {family!r} model; this run trains a {model.family!r} model")
     try:
-        load_weights(model, folder / WEIGHTS_NAME)
+        # a generator trained frozen (FrozenBatchNorm2d) keeps no batch counters, and may start one that trains it
+        load_weights(model, folder / WEIGHTS_NAME, may_lack=("num_batches_tracked",))
     except CheckpointError as err:
         raise ConfigError(
             f"--init-from {source}: {err} Train the same architecture: --model-config {folder / CONFIG_NAME}"

@@ -95,3 +95,28 @@ def test_frozen_face_generator_with_latent_mapping_starts_exact_and_only_the_map
         assert torch.allclose(model.to_unit(model(noise, torch.full((2,), age))), expected, atol=1e-5)
     trainable = {name.split(".")[0] for name, p in model.named_parameters() if p.requires_grad}
     assert trainable == {"g_embedding", "mapping", "discriminator"}
+
+
+def test_a_model_trained_with_a_frozen_generator_starts_one_that_trains_it(tmp_path):
+    """Frozen BatchNorm keeps no batch counters; a later stage that unfreezes the generator
+    (--arch freeze_generator=false) still takes every weight, and any other missing tensor still fails."""
+    arch = dict(image_size=32, channels=3, nz=8, ngf=8, ndf=8, condition="age", num_classes=1, latent_mapping=16)
+    torch.manual_seed(0)
+    frozen = gan_models.ConditionalGAN(**arch, freeze_generator=True)
+    frozen.save_pretrained(tmp_path / "frozen")
+    torch.manual_seed(1)
+    model = gan_models.ConditionalGAN(**arch, freeze_generator=False)
+    assert warm_start(model, str(tmp_path / "frozen")) == f"all weights from {tmp_path / 'frozen'}"
+    theirs = frozen.state_dict()
+    assert not any(k.startswith("generator.") and k.endswith("num_batches_tracked") for k in theirs)
+    for name, mine in model.state_dict().items():
+        if not name.endswith("num_batches_tracked"):
+            assert torch.equal(mine, theirs[name]), name
+    noise = model.sample_noise(2, seed=3)
+    assert torch.equal(model.generate(2, noise=noise, age=40.0), frozen.generate(2, noise=noise, age=40.0))
+    assert any(p.requires_grad for p in model.generator.parameters())  # and now the generator learns
+
+    plain = gan_models.ConditionalGAN(**{**arch, "latent_mapping": 0})  # lacks the mapping: still refused
+    plain.save_pretrained(tmp_path / "plain")
+    with pytest.raises(ConfigError, match="Train the same architecture"):
+        warm_start(model, str(tmp_path / "plain"))
