@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from huggingface_hub import PyTorchModelHubMixin, hf_hub_download
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 WEIGHTS_NAME = "model.safetensors"
@@ -211,7 +211,9 @@ class GANModel(
             if dtype is not None and value.is_floating_point():
                 value = value.to(dtype)
             state[key] = value.contiguous().cpu()
-        save_file(state, str(save_directory / WEIGHTS_NAME), metadata={"format": "pt", "family": self.family})
+        # written by Python, not safetensors' save_file, which makes the file 0600 whatever the umask:
+        # a model folder must be as readable as its config.json and card beside it
+        (save_directory / WEIGHTS_NAME).write_bytes(save(state, metadata={"format": "pt", "family": self.family}))
 
     # -- loading -----------------------------------------------------------------------
     @classmethod

@@ -183,6 +183,8 @@ def test_save_load_round_trip_is_exact(cls, tmp_path):
         p.data.add_(torch.randn_like(p) * 0.01)
     model.save_pretrained(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    # the weights are as readable as the files beside them (safetensors' own writer made them 0600)
+    assert (tmp_path / "model.safetensors").stat().st_mode & 0o777 == (tmp_path / "config.json").stat().st_mode & 0o777
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["family"] == cls.family
     for key, value in SMALL[cls].items():
