@@ -591,4 +591,5 @@ def export_checkpoint(checkpoint: str | Path, output: str | Path | None = None) 
     trainer.resume(str(checkpoint))
     trainer.command = (f"the run in {run} (its config.yaml) to step {trainer.step}; "
                        f"exported with gan_train export --checkpoint {checkpoint}")
-    return trainer.save_model(None, model_dir=output)
+    grid = run / "samples" / f"{checkpoint.name}.png"  # the run's sample grid of that step, if it drew one
+    return trainer.save_model(grid if grid.is_file() else None, model_dir=output)

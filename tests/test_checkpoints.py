@@ -223,7 +223,7 @@ def test_bad_options_end_in_a_message_not_a_traceback(tmp_path, capsys, args, me
 
 
 def test_export_checkpoint_gives_the_model_the_run_saved_at_that_step(tmp_path, capsys):
-    _, step4 = trained(tmp_path)  # steps=4: the run's own model/ is its step-4 EMA model
+    _, step4 = trained(tmp_path, sample_every=2)  # steps=4: the run's own model/ is its step-4 EMA model
     AcceleratorState._reset_state(True)
     assert cli_main(["export", "--checkpoint", str(tmp_path / "run" / "checkpoints" / "latest"),
                      "--output", str(tmp_path / "exported")]) == 0
@@ -239,6 +239,10 @@ def test_export_checkpoint_gives_the_model_the_run_saved_at_that_step(tmp_path, 
     assert cli_main(["export", "--checkpoint", str(step4.parent / "step_0000002")]) == 0
     earlier = load_file(str(tmp_path / "run" / "model-step_0000002" / "model.safetensors"))
     assert not all(torch.equal(saved[k], earlier[k]) for k in saved)
+    # each folder carries the sample grid the run drew at its step, as the run's own model/ does
+    samples = tmp_path / "run" / "samples"
+    assert (tmp_path / "exported" / "samples.png").read_bytes() == (samples / "step_0000004.png").read_bytes()
+    assert (tmp_path / "run" / "model-step_0000002" / "samples.png").read_bytes() == (samples / "step_0000002.png").read_bytes()
 
 
 def test_export_refuses_what_is_not_a_checkpoint_and_never_deletes_a_foreign_folder(tmp_path, capsys):
