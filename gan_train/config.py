@@ -46,6 +46,8 @@ class TrainConfig:
     gp_weight: float = opt(10.0, "gradient-penalty weight for wgan-gp")
     r1_weight: float = opt(0.0, "R1 penalty weight on real data (0 = off)")
     r2_weight: float = opt(0.0, "R2 penalty weight on generated data (0 = off); relativistic + R1 + R2 is R3GAN's recipe")
+    top_k: float = opt(1.0, "share of each batch's generated images G learns from: the ones D rates most real "
+                       "(Sinha et al. 2020's top-k training; 1 = all, 0.5 = the better half)")
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
     age_consistency: float = opt(0.0, "cgan on ages: weight of an age-consistency term on G, a frozen age regressor "
                                  "trained first on the training faces reading the age of G's faces (0 = off)")
@@ -141,6 +143,10 @@ class TrainConfig:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.image_size is not None and not 4 <= self.image_size <= 1024:
             raise ConfigError(f"--image-size must be between 4 and 1024 px, got {self.image_size}")
+        if not 0 < self.top_k <= 1:
+            raise ConfigError(f"--top-k must be in (0, 1], the share of generated images G learns from, got {self.top_k}")
+        if self.top_k < 1 and self.model not in ("dcgan", "curvegan"):
+            raise ConfigError(f"--top-k is offered for dcgan and curvegan; {self.model} uses its own G loss")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
         if self.channels not in (None, 1, 3):

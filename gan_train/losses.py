@@ -6,6 +6,8 @@ precision under autocast), plus the penalties that go with them.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -88,3 +90,12 @@ def r1_penalty(critic, real: torch.Tensor, *extra) -> torch.Tensor:
     out = critic(real, *extra)
     (grad,) = torch.autograd.grad(out.float().sum(), real, create_graph=True)
     return 0.5 * grad.flatten(1).pow(2).sum(1).mean()
+
+
+def top_k(fake: torch.Tensor, real: torch.Tensor | None, share: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Top-k training (Sinha et al. 2020): keep the ceil(share * n) fake logits D rates most real, so G
+    learns from its better samples and is not pulled about by the worst. Real logits (the relativistic
+    loss pairs each fake with one) keep as many, in their own random order."""
+    k = max(1, math.ceil(share * fake.shape[0]))
+    kept = fake.flatten().topk(k).values
+    return kept, None if real is None else real.flatten()[:k]

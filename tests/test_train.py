@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 
 import gan_models
 from gan_train import ConfigError, NonFiniteLossError, TrainConfig, Trainer
 from gan_train.cli import main as cli_main
+from gan_train.losses import top_k
 from gan_train.data import is_installed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,7 @@ FAMILY_CASES = {
     "dcgan-sn-hinge": dict(model="dcgan", data="digits", image_size=32, loss="hinge", arch={"spectral_norm": True}),
     "dcgan-wgan-gp": dict(model="dcgan", data="digits", image_size=32, loss="wgan-gp", n_critic=2, r1_weight=1.0),
     "dcgan-r3gan": dict(model="dcgan", data="digits", image_size=32, loss="relativistic", r1_weight=1.0, r2_weight=1.0),
+    "dcgan-top-k": dict(model="dcgan", data="digits", image_size=32, top_k=0.5),
 }
 
 
@@ -269,10 +272,29 @@ def test_config_file_with_flag_override_and_resolved_config(tmp_path):
     (["--data", "no-such-data"], "no-such-data"),
     (["--model", "cyclegan", "--data", "fashion:sneaker~ankle_boot", "--loss", "relativistic"],
      "--loss relativistic is offered for dcgan and curvegan"),
+    (["--top-k", "0"], "--top-k must be in (0, 1], the share of generated images G learns from, got 0.0"),
+    (["--model", "cgan", "--top-k", "0.5"], "--top-k is offered for dcgan and curvegan"),
 ])
 def test_bad_options_give_clear_errors(args, message, tmp_path, capsys):
     assert cli_main([*args, "--output-dir", str(tmp_path), "--tracker", "none"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_top_k_g_loss_uses_only_the_fakes_d_rates_most_real(tmp_path):
+    """Sinha et al. 2020: with --top-k 0.5, G's loss is the plain loss of the better half of its batch."""
+    trainer = Trainer(tiny(tmp_path, model="dcgan", data="digits", image_size=32, top_k=0.5, batch_size=8))
+    objective = trainer.objective
+    batch = next(trainer.stream.from_step(0))
+    torch.manual_seed(0)
+    loss, _ = objective.g_loss(batch, {})
+    torch.manual_seed(0)
+    with torch.no_grad():
+        logits = objective.d_raw(objective.g(objective.noise(8, "cpu"))).flatten()
+    best = logits.sort(descending=True).values[:4]
+    assert torch.allclose(loss, F.binary_cross_entropy_with_logits(best, torch.ones(4)), atol=1e-6)
+    assert not torch.allclose(loss, F.binary_cross_entropy_with_logits(logits, torch.ones(8)), atol=1e-4)
+    kept, real = top_k(torch.tensor([0.1, 3.0, -2.0, 1.0, 0.5]), torch.arange(5.0), 0.5)  # ceil(2.5) = 3
+    assert kept.tolist() == [3.0, 1.0, 0.5] and real.tolist() == [0.0, 1.0, 2.0]
 
 
 def test_bad_config_file(tmp_path):

@@ -16,7 +16,7 @@ from torch import nn
 import gan_models
 
 from ..config import TrainConfig
-from ..losses import AdversarialLoss, gradient_penalty, r1_penalty
+from ..losses import AdversarialLoss, gradient_penalty, r1_penalty, top_k
 
 
 class Part(nn.Module):
@@ -80,7 +80,10 @@ class Objective:
         real = self.real(batch)
         fake_logits = self.d_raw(self.g(self.noise(real.shape[0], real.device)))
         real_logits = self.d_raw(real).detach() if self.loss.needs_real_in_g else None
-        return self.loss.g(fake_logits, real_logits), {"d_fake_g": self.loss.probability(fake_logits)}
+        stats = {"d_fake_g": self.loss.probability(fake_logits)}
+        if self.config.top_k < 1:
+            fake_logits, real_logits = top_k(fake_logits, real_logits, self.config.top_k)
+        return self.loss.g(fake_logits, real_logits), stats
 
     def penalties(self, critic, real, fake, *extra) -> torch.Tensor:
         total = torch.zeros((), device=real.device)
