@@ -17,8 +17,8 @@ from safetensors.torch import load_file
 import gan_models
 from gan_train import ConfigError, NonFiniteLossError, TrainConfig, Trainer
 from gan_train.cli import main as cli_main
-from gan_train.losses import top_k
 from gan_train.data import is_installed
+from gan_train.losses import top_k
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_mnist = pytest.mark.skipif(not is_installed("mnist"), reason="MNIST not installed: python -m gan_train data fetch mnist")
