@@ -27,6 +27,11 @@ def opt(default, help: str, **extra):
     return field(default=default, metadata={"help": help, **extra})
 
 
+# families trained by the shared G loss (objectives.Objective.g_loss), where --loss relativistic and
+# --top-k apply; the others' objectives compute their own
+SHARED_G_LOSS_FAMILIES = ("dcgan", "curvegan")
+
+
 @dataclass
 class TrainConfig:
     # what to train on what
@@ -137,16 +142,17 @@ class TrainConfig:
             value = getattr(self, name)
             if not 0 <= value < math.inf:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
-        if self.loss == "relativistic" and self.model not in ("dcgan", "curvegan"):
-            raise ConfigError(f"--loss relativistic is offered for dcgan and curvegan; {self.model} uses its own G loss")
+        offered = " and ".join(SHARED_G_LOSS_FAMILIES)
+        if self.loss == "relativistic" and self.model not in SHARED_G_LOSS_FAMILIES:
+            raise ConfigError(f"--loss relativistic is offered for {offered}; {self.model} uses its own G loss")
+        if not 0 < self.top_k <= 1:
+            raise ConfigError(f"--top-k must be in (0, 1], the share of generated images G learns from, got {self.top_k}")
+        if self.top_k < 1 and self.model not in SHARED_G_LOSS_FAMILIES:
+            raise ConfigError(f"--top-k is offered for {offered}; {self.model} uses its own G loss")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.image_size is not None and not 4 <= self.image_size <= 1024:
             raise ConfigError(f"--image-size must be between 4 and 1024 px, got {self.image_size}")
-        if not 0 < self.top_k <= 1:
-            raise ConfigError(f"--top-k must be in (0, 1], the share of generated images G learns from, got {self.top_k}")
-        if self.top_k < 1 and self.model not in ("dcgan", "curvegan"):
-            raise ConfigError(f"--top-k is offered for dcgan and curvegan; {self.model} uses its own G loss")
         if not 0 <= self.ema_decay < 1:
             raise ConfigError(f"--ema-decay must be in [0, 1), got {self.ema_decay}")
         if self.channels not in (None, 1, 3):
