@@ -211,9 +211,7 @@ class GANModel(
             if dtype is not None and value.is_floating_point():
                 value = value.to(dtype)
             state[key] = value.contiguous().cpu()
-        # written by Python, not safetensors' save_file, which makes the file 0600 whatever the umask:
-        # a model folder must be as readable as its config.json and card beside it
-        (save_directory / WEIGHTS_NAME).write_bytes(save(state, metadata={"format": "pt", "family": self.family}))
+        write_safetensors(save_directory / WEIGHTS_NAME, state, metadata={"format": "pt", "family": self.family})
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
@@ -367,6 +365,12 @@ def _raise_on_mismatch(path: Path, own: dict, stored: dict) -> None:
             f"{path}: does not match the architecture in config.json: {'; '.join(parts)}. "
             "Was the file saved by a model with other settings?"
         )
+
+
+def write_safetensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
+    """A safetensors file with the umask's mode, like the JSON files written beside it: safetensors'
+    own save_file makes every file 0600, unreadable to the other users of a shared folder."""
+    Path(path).write_bytes(save(tensors, metadata=metadata))
 
 
 def load_weights(model: nn.Module, path: str | Path, *, may_lack: tuple[str, ...] = ()) -> None:

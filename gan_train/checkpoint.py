@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+
+from gan_models.hub import write_safetensors
 
 from .atomic import atomic_write
 
@@ -92,7 +94,7 @@ def join_state(obj: Any, tensors: dict[str, torch.Tensor], where: str) -> Any:
 def write_pair(folder: Path, stem: str, state: dict) -> list[str]:
     tensors: dict[str, torch.Tensor] = {}
     plain = split_state(state, stem, tensors)
-    save_file(tensors, str(folder / f"{stem}.safetensors"))
+    write_safetensors(folder / f"{stem}.safetensors", tensors)
     (folder / f"{stem}.json").write_text(json.dumps(plain))
     return [f"{stem}.safetensors", f"{stem}.json"]
 

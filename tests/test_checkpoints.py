@@ -142,6 +142,9 @@ def test_resume_restores_every_part_exactly(tmp_path):
     AcceleratorState._reset_state(True)
     first = Trainer(config(tmp_path, output_dir=str(tmp_path / "b"), **kw))
     first.train()  # writes step 2 and step 4
+    step2 = tmp_path / "b" / "checkpoints" / "step_0000002"
+    modes = {f.name: f.stat().st_mode & 0o777 for f in step2.iterdir()}
+    assert modes["state.safetensors"] == modes["state.json"], modes  # a shared run folder stays readable
     shutil.rmtree(tmp_path / "b" / "checkpoints" / "step_0000004")
     AcceleratorState._reset_state(True)
     again = Trainer(config(tmp_path, output_dir=str(tmp_path / "b"), resume="latest", **kw))
