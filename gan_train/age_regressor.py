@@ -7,10 +7,13 @@ the game and starts knowing nothing), this judge is accurate from G's first step
 it is not a moving target. It is trained with every age decade equally likely, so the thin young
 and old ends are read as well as the crowded twenties.
 
+``--age-judges N`` trains N such judges, seeded 0 .. N-1, and the term reads their mean: a face that
+fools one judge seldom fools them all.
+
 It is a training aid, not part of the saved model. It is cached under
-``<data root>/age-regressors/`` (safetensors, keyed by the data, its size, a hash of its ages and the
-settings below),
-and retrained identically (seeded) where the cache is missing, so a resumed run gets the same judge.
+``<data root>/age-regressors/`` (safetensors, keyed by the data, its size, a hash of its ages, the
+seed and the settings below), and retrained identically (seeded) where the cache is missing, so a
+resumed run gets the same judges.
 Evaluation reads ages with the bundled ONNX estimator instead, never with this network.
 """
 
@@ -60,12 +63,13 @@ def _tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def train_age_regressor(train_set, test_set, target: Callable[[torch.Tensor], torch.Tensor], *,
-                        epochs: int = EPOCHS, log: Callable[[str], None] = print) -> tuple[AgeRegressor, float]:
-    """Train on `train_set` (balanced by decade, flips as augmentation); return (frozen model, test MAE in years)."""
+                        epochs: int = EPOCHS, seed: int = SEED, log: Callable[[str], None] = print) -> tuple[AgeRegressor, float]:
+    """Train on `train_set` (balanced by decade, flips as augmentation); return (frozen model, test MAE in years).
+    `seed` sets the initialisation and the order of the faces."""
     x, ages = _tensors(train_set)
     y = target(ages)
-    g = torch.Generator().manual_seed(SEED)
-    torch.manual_seed(SEED)
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     model = AgeRegressor(x.shape[1])
     weights = balanced_weights(train_set)
     per_epoch = math.ceil(len(x) / BATCH_SIZE)
@@ -95,9 +99,30 @@ def train_age_regressor(train_set, test_set, target: Callable[[torch.Tensor], to
     return model, mae
 
 
+class AgeJudges(nn.Module):
+    """The mean reading of several frozen regressors (``--age-judges N``). Each was trained with its own seed, so
+    each misreads some faces its own way; G must satisfy all of them at once, which leaves it fewer faces that
+    fool the term without looking their age."""
+
+    def __init__(self, judges: list[AgeRegressor]):
+        super().__init__()
+        self.judges = nn.ModuleList(judges)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.stack([judge(images) for judge in self.judges]).mean(0)
+
+
+def load_or_train_age_judges(train_set, spec: str, target: Callable[[torch.Tensor], torch.Tensor], count: int = 1, *,
+                             log: Callable[[str], None] = print) -> AgeRegressor | AgeJudges:
+    """`count` frozen judges for `train_set`, seeded 0, 1, ..; one is returned as it is."""
+    judges = [load_or_train_age_regressor(train_set, spec, target, seed=seed, log=log) for seed in range(count)]
+    return judges[0] if count == 1 else AgeJudges(judges).eval().requires_grad_(False)
+
+
 def load_or_train_age_regressor(train_set, spec: str, target: Callable[[torch.Tensor], torch.Tensor], *,
-                                log: Callable[[str], None] = print) -> AgeRegressor:
-    """The frozen judge for `train_set` (the run's training faces): from the cache, or trained now."""
+                                seed: int = SEED, log: Callable[[str], None] = print) -> AgeRegressor:
+    """The frozen judge for `train_set` (the run's training faces) trained with `seed`: from the cache, or
+    trained now."""
     from safetensors.torch import load_file, save_file
 
     from .data import load_dataset
@@ -109,7 +134,7 @@ def load_or_train_age_regressor(train_set, spec: str, target: Callable[[torch.Te
     # the ages' bytes are in the key: two builds of the data of one length (another seed or version) get
     # their own judge, never each other's
     ages_hash = hashlib.sha256(ages.to(torch.float32).contiguous().numpy().tobytes()).hexdigest()[:16]
-    key = hashlib.sha256(f"{spec}|{len(train_set)}|{size}|{ages_hash}|{REGRESSOR_TAG}|{EPOCHS}|{SEED}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{spec}|{len(train_set)}|{size}|{ages_hash}|{REGRESSOR_TAG}|{EPOCHS}|{seed}".encode()).hexdigest()[:12]
     path = data_root() / "age-regressors" / f"{REGRESSOR_TAG}-{size}px-{key}.safetensors"
     model = AgeRegressor(train_set[0]["image"].shape[0])
     if path.is_file():
@@ -119,10 +144,10 @@ def load_or_train_age_regressor(train_set, spec: str, target: Callable[[torch.Te
         except Exception as err:  # a broken cache file is retrained, never trusted
             log(f"ignoring unreadable age-regressor cache {path}: {err}")
     test_set = load_dataset(spec, split="test", image_size=size, channels=train_set[0]["image"].shape[0])
-    log(f"--age-consistency: training its age regressor on {len(train_set)} faces (once; cached in {path.parent})")
-    model, mae = train_age_regressor(train_set, test_set, target, log=log)
+    log(f"--age-consistency: training its age regressor (seed {seed}) on {len(train_set)} faces (once; cached in {path.parent})")
+    model, mae = train_age_regressor(train_set, test_set, target, seed=seed, log=log)
     log(f"  age regressor: test MAE {mae:.2f} years against the estimator's ages")
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"data": spec, "test_mae_years": f"{mae:.3f}"}))
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"data": spec, "seed": str(seed), "test_mae_years": f"{mae:.3f}"}))
     return model

@@ -56,6 +56,8 @@ class TrainConfig:
     age_regressor: float = opt(0.0, "cgan on ages: weight of an auxiliary age-regression head on D that G must satisfy (AC-GAN style; 0 = off)")
     age_consistency: float = opt(0.0, "cgan on ages: weight of an age-consistency term on G, a frozen age regressor "
                                  "trained first on the training faces reading the age of G's faces (0 = off)")
+    age_judges: int = opt(1, "cgan on ages: how many age regressors, each trained with its own seed, the age-consistency "
+                          "term averages (an ensemble's mistakes partly cancel, so G finds fewer faces that fool it)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
     balance: bool = opt(False, "draw training items so every class or age decade is equally likely (for uneven "
@@ -124,7 +126,7 @@ class TrainConfig:
             from .losses import LOSSES
 
             one_of("loss", LOSSES)
-        for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints"):
+        for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints", "age_judges"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         self.arch = self._checked_arch(gan_models.get_family(self.model).model_class)
@@ -149,6 +151,9 @@ class TrainConfig:
             raise ConfigError(f"--top-k must be in (0, 1], the share of generated images G learns from, got {self.top_k}")
         if self.top_k < 1 and self.model not in SHARED_G_LOSS_FAMILIES:
             raise ConfigError(f"--top-k is offered for {offered}; {self.model} uses its own G loss")
+        if self.age_judges > 1 and not self.age_consistency:
+            raise ConfigError(f"--age-judges {self.age_judges} sets the judges of --age-consistency, which is off; "
+                              "add --age-consistency W (e.g. 100)")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.image_size is not None and not 4 <= self.image_size <= 1024:

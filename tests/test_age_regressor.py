@@ -67,3 +67,32 @@ def test_age_consistency_needs_age_data(tmp_path):
                          output_dir=str(tmp_path / "run"))
     with pytest.raises(ConfigError, match="--age-consistency needs a cgan on age-labelled faces"):
         Trainer(config, dataset=load_dataset("digits", image_size=32, split="train", limit=32))
+
+
+def test_age_judges_average_their_own_seeded_regressors(tmp_path, monkeypatch):
+    from gan_train.age_regressor import AgeJudges, load_or_train_age_judges
+
+    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
+    data, quiet = bright_faces(64, 0), (lambda s: None)
+    judges = load_or_train_age_judges(data, "bright", ConditionalGAN.age_target, 2, log=quiet)
+    assert isinstance(judges, AgeJudges) and len(judges.judges) == 2
+    assert not judges.training and not any(p.requires_grad for p in judges.parameters())
+    cached = sorted((tmp_path / "data" / "age-regressors").glob("*.safetensors"))
+    assert len(cached) == 2  # one file per seed
+    first, second = judges.judges
+    assert not torch.equal(first.head[1].weight, second.head[1].weight)  # other seeds, other judges
+    images = torch.stack([data[i]["image"] for i in range(4)])
+    assert torch.allclose(judges(images), (first(images) + second(images)) / 2)
+    # seed 0 is the judge a one-judge run uses, from the same cache file
+    single = load_or_train_age_judges(data, "bright", ConditionalGAN.age_target, 1,
+                                      log=lambda s: pytest.fail(f"retrained: {s}"))
+    for a, b in zip(single.state_dict().values(), first.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_age_judges_need_the_age_consistency_term():
+    with pytest.raises(ConfigError, match="--age-judges 3 sets the judges of --age-consistency, which is off"):
+        TrainConfig(model="cgan", data="faces-age", age_judges=3)
+    with pytest.raises(ConfigError, match="--age-judges must be at least 1, got 0"):
+        TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judges=0)

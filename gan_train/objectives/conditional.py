@@ -18,9 +18,9 @@ class ConditionalObjective(Objective):
         if config.age_consistency:
             if model.condition != "age" or dataset is None:
                 raise ConfigError("--age-consistency needs a cgan on age-labelled faces (e.g. --data faces-age)")
-            from ..age_regressor import load_or_train_age_regressor
+            from ..age_regressor import load_or_train_age_judges
 
-            self.age_judge = load_or_train_age_regressor(dataset, config.data, model.age_target)
+            self.age_judge = load_or_train_age_judges(dataset, config.data, model.age_target, config.age_judges)
 
     @classmethod
     def implied_arch(cls, config):
