@@ -42,9 +42,11 @@ def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, 
                          age_consistency=5.0, steps=3, batch_size=8, tracker="none", progress=False,
                          checkpoint_every=0, sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
     trainer = Trainer(config, dataset=data)
-    cached = list((tmp_path / "data" / "age-regressors").glob("*.safetensors"))
-    assert len(cached) == 1
+    judges_dir = tmp_path / "data" / "age-regressors"
+    assert not judges_dir.exists()  # built for G's first step, not with the trainer (exports never need it)
     losses = [state.floats() for state in trainer.steps(3)]
+    cached = list(judges_dir.glob("*.safetensors"))
+    assert len(cached) == 1
     assert all(0 < step["age_consistency"] < 10 for step in losses), losses
     stamp = cached[0].stat().st_mtime_ns
     reloaded = load_or_train_age_regressor(data, "bright", ConditionalGAN.age_target,
@@ -96,3 +98,25 @@ def test_age_judges_need_the_age_consistency_term():
         TrainConfig(model="cgan", data="faces-age", age_judges=3)
     with pytest.raises(ConfigError, match="--age-judges must be at least 1, got 0"):
         TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judges=0)
+
+
+def test_exporting_a_checkpoint_never_trains_the_judges(tmp_path, monkeypatch):
+    import shutil
+
+    from gan_train.trainer import export_checkpoint
+
+    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
+    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
+                         age_consistency=5.0, age_judges=2, steps=2, batch_size=8, tracker="none", progress=False,
+                         checkpoint_every=2, sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
+    Trainer(config, dataset=bright_faces(96, 0)).train()
+    shutil.rmtree(tmp_path / "data" / "age-regressors")  # another machine: no judge cache
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("export trained an age judge")
+
+    monkeypatch.setattr("gan_train.age_regressor.train_age_regressor", no_training)
+    exported = export_checkpoint(tmp_path / "run" / "checkpoints" / "step_0000002", tmp_path / "exported")
+    assert (exported / "model.safetensors").is_file()
+    assert not (tmp_path / "data" / "age-regressors").exists()

@@ -14,13 +14,20 @@ class ConditionalObjective(Objective):
 
     def __init__(self, model, config, dataset=None):
         super().__init__(model, config, dataset)
-        self.age_judge = None
-        if config.age_consistency:
-            if model.condition != "age" or dataset is None:
-                raise ConfigError("--age-consistency needs a cgan on age-labelled faces (e.g. --data faces-age)")
+        self._age_judge = None
+        if config.age_consistency and (model.condition != "age" or dataset is None):
+            raise ConfigError("--age-consistency needs a cgan on age-labelled faces (e.g. --data faces-age)")
+
+    @property
+    def age_judge(self):
+        """The frozen judge(s) of --age-consistency (None without it), loaded from the cache or trained when G's
+        loss first needs them, not when the trainer is built: exporting a run's checkpoint never waits for them."""
+        if self._age_judge is None and self.config.age_consistency:
             from ..age_regressor import load_or_train_age_judges
 
-            self.age_judge = load_or_train_age_judges(dataset, config.data, model.age_target, config.age_judges)
+            self._age_judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target,
+                                                       self.config.age_judges)
+        return self._age_judge
 
     @classmethod
     def implied_arch(cls, config):
