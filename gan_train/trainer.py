@@ -184,6 +184,7 @@ class Trainer:
         """One iteration: the objective's order of D and G updates (``phases`` limits it, for teaching)."""
         batch = self.next_batch() if batch is None else batch
         obj, acc, losses, cache = self.objective, self.accelerator, {}, {}
+        obj.prepare()
         for phase in phases or obj.order:
             if phase == "d" and obj.has_discriminator:
                 obj.d_part.requires_grad_(True)

@@ -120,3 +120,19 @@ def test_exporting_a_checkpoint_never_trains_the_judges(tmp_path, monkeypatch):
     exported = export_checkpoint(tmp_path / "run" / "checkpoints" / "step_0000002", tmp_path / "exported")
     assert (exported / "model.safetensors").is_file()
     assert not (tmp_path / "data" / "age-regressors").exists()
+
+
+def test_a_bf16_run_trains_its_judge_outside_mixed_precision(tmp_path, monkeypatch):
+    """The judge a bf16 run trains before its first step is the one trained on its own (full precision)."""
+    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
+    data = bright_faces(64, 0)
+    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
+                         age_consistency=5.0, mixed_precision="bf16", steps=1, batch_size=8, tracker="none",
+                         progress=False, checkpoint_every=0, sample_every=0, log_every=1,
+                         output_dir=str(tmp_path / "run"))
+    trainer = Trainer(config, dataset=data)
+    next(trainer.steps(1))
+    alone, _ = train_age_regressor(data, bright_faces(32, 1), ConditionalGAN.age_target, log=lambda s: None)
+    for a, b in zip(alone.state_dict().values(), trainer.objective.age_judge.state_dict().values()):
+        assert torch.equal(a, b.cpu())

@@ -95,5 +95,9 @@ class Objective:
             total = total + self.config.r2_weight * r1_penalty(critic, fake, *extra)
         return total
 
+    def prepare(self) -> None:
+        """Build what only training needs, once (e.g. frozen judges). The trainer calls it before every step,
+        outside mixed precision; exporting or sampling a run never does."""
+
     def ema_modules(self) -> nn.Module:
         return self.g_part

@@ -14,20 +14,19 @@ class ConditionalObjective(Objective):
 
     def __init__(self, model, config, dataset=None):
         super().__init__(model, config, dataset)
-        self._age_judge = None
+        self.age_judge = None  # the frozen judge(s) of --age-consistency, built by prepare()
         if config.age_consistency and (model.condition != "age" or dataset is None):
             raise ConfigError("--age-consistency needs a cgan on age-labelled faces (e.g. --data faces-age)")
 
-    @property
-    def age_judge(self):
-        """The frozen judge(s) of --age-consistency (None without it), loaded from the cache or trained when G's
-        loss first needs them, not when the trainer is built: exporting a run's checkpoint never waits for them."""
-        if self._age_judge is None and self.config.age_consistency:
+    def prepare(self):
+        """Load the --age-consistency judges from the cache, or train them (once). Here, before G's first step
+        and outside mixed precision, rather than when the trainer is built: exporting a checkpoint never waits
+        for them, and a judge trained here is the one trained anywhere else."""
+        if self.age_judge is None and self.config.age_consistency:
             from ..age_regressor import load_or_train_age_judges
 
-            self._age_judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target,
-                                                       self.config.age_judges)
-        return self._age_judge
+            self.age_judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target,
+                                                      self.config.age_judges)
 
     @classmethod
     def implied_arch(cls, config):
@@ -75,7 +74,9 @@ class ConditionalObjective(Objective):
         else:
             fake_logits = self.d_raw(fake, cond)
         loss = self.loss.g(fake_logits) + self.aux_weight * logs.get("age_g", 0.0)
-        if self.age_judge is not None:
+        if self.config.age_consistency:
+            if self.age_judge is None:
+                raise RuntimeError("--age-consistency: call the objective's prepare() before its losses")
             judge = self.age_judge.to(fake.device)
             logs["age_consistency"] = F.mse_loss(judge(fake).float(), self.model.age_target(cond))
             loss = loss + self.config.age_consistency * logs["age_consistency"]
