@@ -24,6 +24,23 @@ def bright_faces(n: int, seed: int) -> ImageDataset:
     return ImageDataset(pixels, native_size=32, channels=3, ages=ages, spec="bright")
 
 
+@pytest.fixture
+def judge_cache(tmp_path, monkeypatch):
+    """A fresh data root, whose age-regressors/ folder is returned; "bright" data's test split is
+    bright_faces(32, 1) (the judges' held-out faces)."""
+    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
+    return tmp_path / "data" / "age-regressors"
+
+
+def tiny_age_run(tmp_path, **overrides) -> TrainConfig:
+    """A tiny cgan on bright faces with the age-consistency term; no checkpoints or samples unless asked."""
+    settings = dict(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
+                    age_consistency=5.0, batch_size=8, tracker="none", progress=False, checkpoint_every=0,
+                    sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
+    return TrainConfig(**{**settings, **overrides})
+
+
 def test_regressor_learns_ages_and_is_frozen():
     model, mae = train_age_regressor(bright_faces(512, 0), bright_faces(128, 1), ConditionalGAN.age_target,
                                      epochs=12, log=lambda s: None)
@@ -34,18 +51,12 @@ def test_regressor_learns_ages_and_is_frozen():
     assert (readings[0] > readings[1]) == (old["age"] > young["age"])
 
 
-def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
+def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, judge_cache):
     data = bright_faces(96, 0)
-    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
-    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
-                         age_consistency=5.0, steps=3, batch_size=8, tracker="none", progress=False,
-                         checkpoint_every=0, sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
-    trainer = Trainer(config, dataset=data)
-    judges_dir = tmp_path / "data" / "age-regressors"
-    assert not judges_dir.exists()  # built for G's first step, not with the trainer (exports never need it)
+    trainer = Trainer(tiny_age_run(tmp_path, steps=3), dataset=data)
+    assert not judge_cache.exists()  # built for G's first step, not with the trainer (exports never need it)
     losses = [state.floats() for state in trainer.steps(3)]
-    cached = list(judges_dir.glob("*.safetensors"))
+    cached = list(judge_cache.glob("*.safetensors"))
     assert len(cached) == 1
     assert all(0 < step["age_consistency"] < 10 for step in losses), losses
     stamp = cached[0].stat().st_mtime_ns
@@ -58,7 +69,7 @@ def test_trainer_adds_age_consistency_and_reuses_the_cached_regressor(tmp_path, 
     trained = []
     load_or_train_age_regressor(bright_faces(96, 7), "bright", ConditionalGAN.age_target, log=trained.append)
     assert any("training its age regressor" in line for line in trained)
-    assert len(list((tmp_path / "data" / "age-regressors").glob("*.safetensors"))) == 2
+    assert len(list(judge_cache.glob("*.safetensors"))) == 2
 
 
 def test_age_consistency_needs_age_data(tmp_path):
@@ -71,17 +82,14 @@ def test_age_consistency_needs_age_data(tmp_path):
         Trainer(config, dataset=load_dataset("digits", image_size=32, split="train", limit=32))
 
 
-def test_age_judges_average_their_own_seeded_regressors(tmp_path, monkeypatch):
+def test_age_judges_average_their_own_seeded_regressors(judge_cache):
     from gan_train.age_regressor import AgeJudges, load_or_train_age_judges
 
-    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
-    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
     data, quiet = bright_faces(64, 0), (lambda s: None)
     judges = load_or_train_age_judges(data, "bright", ConditionalGAN.age_target, 2, log=quiet)
     assert isinstance(judges, AgeJudges) and len(judges.judges) == 2
     assert not judges.training and not any(p.requires_grad for p in judges.parameters())
-    cached = sorted((tmp_path / "data" / "age-regressors").glob("*.safetensors"))
-    assert len(cached) == 2  # one file per seed
+    assert len(list(judge_cache.glob("*.safetensors"))) == 2  # one file per seed
     first, second = judges.judges
     assert not torch.equal(first.head[1].weight, second.head[1].weight)  # other seeds, other judges
     images = torch.stack([data[i]["image"] for i in range(4)])
@@ -100,18 +108,13 @@ def test_age_judges_need_the_age_consistency_term():
         TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judges=0)
 
 
-def test_exporting_a_checkpoint_never_trains_the_judges(tmp_path, monkeypatch):
+def test_exporting_a_checkpoint_never_trains_the_judges(tmp_path, monkeypatch, judge_cache):
     import shutil
 
     from gan_train.trainer import export_checkpoint
 
-    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
-    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
-    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
-                         age_consistency=5.0, age_judges=2, steps=2, batch_size=8, tracker="none", progress=False,
-                         checkpoint_every=2, sample_every=0, log_every=1, output_dir=str(tmp_path / "run"))
-    Trainer(config, dataset=bright_faces(96, 0)).train()
-    shutil.rmtree(tmp_path / "data" / "age-regressors")  # another machine: no judge cache
+    Trainer(tiny_age_run(tmp_path, age_judges=2, steps=2, checkpoint_every=2), dataset=bright_faces(96, 0)).train()
+    shutil.rmtree(judge_cache)  # another machine: no judge cache
 
     def no_training(*args, **kwargs):
         raise AssertionError("export trained an age judge")
@@ -119,19 +122,13 @@ def test_exporting_a_checkpoint_never_trains_the_judges(tmp_path, monkeypatch):
     monkeypatch.setattr("gan_train.age_regressor.train_age_regressor", no_training)
     exported = export_checkpoint(tmp_path / "run" / "checkpoints" / "step_0000002", tmp_path / "exported")
     assert (exported / "model.safetensors").is_file()
-    assert not (tmp_path / "data" / "age-regressors").exists()
+    assert not judge_cache.exists()
 
 
-def test_a_bf16_run_trains_its_judge_outside_mixed_precision(tmp_path, monkeypatch):
+def test_a_bf16_run_trains_its_judge_outside_mixed_precision(tmp_path, judge_cache):
     """The judge a bf16 run trains before its first step is the one trained on its own (full precision)."""
-    monkeypatch.setenv("GAN_TOOLKIT_DATA", str(tmp_path / "data"))
-    monkeypatch.setattr("gan_train.data.load_dataset", lambda spec, split="train", **kw: bright_faces(32, 1))
     data = bright_faces(64, 0)
-    config = TrainConfig(model="cgan", data="bright", arch={"nz": 8, "ngf": 8, "ndf": 8, "embed_dim": 8},
-                         age_consistency=5.0, mixed_precision="bf16", steps=1, batch_size=8, tracker="none",
-                         progress=False, checkpoint_every=0, sample_every=0, log_every=1,
-                         output_dir=str(tmp_path / "run"))
-    trainer = Trainer(config, dataset=data)
+    trainer = Trainer(tiny_age_run(tmp_path, mixed_precision="bf16", steps=1), dataset=data)
     next(trainer.steps(1))
     alone, _ = train_age_regressor(data, bright_faces(32, 1), ConditionalGAN.age_target, log=lambda s: None)
     for a, b in zip(alone.state_dict().values(), trainer.objective.age_judge.state_dict().values()):
