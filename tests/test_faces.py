@@ -478,3 +478,90 @@ def test_default_faces_age_cache(monkeypatch):
     assert float(young_ages.max()) <= faces.YOUNG_MAX and float(old_ages.min()) >= faces.OLD_MIN
     assert min(len(young_ages), len(old_ages)) > 1000
     assert faces.BUILD_COUNT == before
+
+
+# ---------------------------------------------------------------------------------------------- tail pass
+
+
+def test_default_tail_from_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("GAN_TOOLKIT_FACES_TAIL", raising=False)
+    assert faces.default_tail() == 0
+    assert faces.cache_paths(tmp_path, size=2000)[0].name == "faces-age-v1-n2000-s0.safetensors"
+    monkeypatch.setenv("GAN_TOOLKIT_FACES_TAIL", "5000")
+    assert faces.default_tail() == 5000
+    assert faces.cache_paths(tmp_path, size=2000)[0].name == "faces-age-v1-n2000-s0-t5000.safetensors"
+    for bad, said in (("many", "a whole number of faces, got 'many'"), ("-1", "0 or more, got -1")):
+        monkeypatch.setenv("GAN_TOOLKIT_FACES_TAIL", bad)
+        with pytest.raises(DataError, match=f"GAN_TOOLKIT_FACES_TAIL must be {re.escape(said)}"):
+            faces.default_tail()
+
+
+def test_age_direction_finds_the_latent_that_carries_age():
+    g = torch.Generator().manual_seed(0)
+    latents = torch.randn(400, faces.NZ, generator=g)
+    ages = 40 + 3.0 * latents[:, 5] - 4.0 * latents[:, 9] + 0.1 * torch.randn(400, generator=g)
+    direction, years_per_sd = faces.age_direction(latents, ages)
+    expected = torch.zeros(faces.NZ)
+    expected[5], expected[9] = 0.6, -0.8  # (3, -4) / 5
+    assert torch.allclose(direction, expected, atol=0.01) and abs(direction.norm() - 1) < 1e-5
+    assert years_per_sd == pytest.approx(5.0, abs=0.05)
+
+
+TAIL_BASE, TAIL = 512, 512
+
+
+@pytest.fixture(scope="module")
+def tail_build(tiny_root):
+    return faces.build_faces_age(tiny_root, size=TAIL_BASE, tail=TAIL, verbose=False)
+
+
+@needs_both
+def test_tail_build_keeps_the_base_and_adds_faces_to_the_thin_decades(tail_build, tiny_root):
+    from safetensors.torch import load_file
+
+    base_path = faces.cache_paths(tiny_root, TAIL_BASE, tail=0)[0]
+    assert tail_build.name == f"faces-age-v1-n{TAIL_BASE}-s0-t{TAIL}.safetensors" and base_path.is_file()
+    base, both = load_file(base_path), load_file(tail_build)
+    # every base face is in the tail build, with its image, age and split unchanged
+    where = {int(c): i for i, c in enumerate(both["candidate_index"])}
+    picked = torch.tensor([where[int(c)] for c in base["candidate_index"]])
+    for key in ("images", "ages", "is_test", "latents"):
+        assert torch.equal(both[key][picked], base[key]), key
+    added = both["candidate_index"] >= TAIL_BASE  # tail candidates are numbered after the base's
+    assert int(added.sum()) == len(both["ages"]) - len(base["ages"]) > 0
+    report = json.loads(tail_build.with_suffix(".json").read_text())
+    base_report = json.loads(base_path.with_suffix(".json").read_text())
+    cap = TAIL_BASE // 8
+    assert report["tail"] == TAIL and report["tail_pass"]["candidates"] == TAIL == report["tail_candidates"]["count"]
+    assert report["tail_pass"]["kept"] == int(added.sum()) and report["candidates"] == base_report["candidates"]
+    assert max(report["kept"]["per_decade"].values()) <= cap
+    # the shifted candidates are older than the plain ones: more of them read 50+
+    def share_50_plus(hist):
+        return sum(n for d, n in hist["per_decade"].items() if d in ("50-60", "60-70", "70+")) / hist["count"]
+
+    assert share_50_plus(report["tail_candidates"]) > 1.5 * share_50_plus(report["candidates"])
+    for decade in ("50-60", "60-70", "70+"):
+        assert report["kept"]["per_decade"][decade] > base_report["kept"]["per_decade"][decade], decade
+    # the tail's faces are split like the base's (a tenth of each decade to test), and load as datasets
+    train = faces.faces_age_dataset(root=tiny_root, size=TAIL_BASE, tail=TAIL)
+    test = faces.faces_age_dataset(root=tiny_root, size=TAIL_BASE, tail=TAIL, split="test")
+    assert (len(train), len(test)) == (report["train"]["count"], report["test"]["count"])
+    assert len(train) + len(test) == len(both["ages"]) and train.build_report == report
+    added_test = int(both["is_test"][added].sum())
+    assert abs(added_test - 0.1 * int(added.sum())) <= len(report["kept"]["per_decade"])
+
+
+@needs_both
+def test_tail_build_is_deterministic_and_comes_from_the_environment(tail_build, tiny_root, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    again = faces.build_faces_age(tmp_path, size=TAIL_BASE, tail=TAIL, verbose=False)
+    a, b = load_file(tail_build), load_file(again)
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    monkeypatch.setenv("GAN_TOOLKIT_FACES_SIZE", str(TAIL_BASE))
+    monkeypatch.setenv("GAN_TOOLKIT_FACES_TAIL", str(TAIL))
+    before = faces.BUILD_COUNT
+    ds = load_dataset("faces-age", root=tiny_root, image_size=64, channels=3)
+    assert faces.BUILD_COUNT == before and ds.build_report["tail"] == TAIL
+    with pytest.raises(DataError, match="tail must be 0 or more candidate faces, got tail=-3"):
+        faces.build_faces_age(tmp_path, size=TAIL_BASE, tail=-3)

