@@ -8,7 +8,9 @@ it is not a moving target. It is trained with every age decade equally likely, s
 and old ends are read as well as the crowded twenties.
 
 ``--age-judges N`` trains N such judges, seeded 0 .. N-1, and the term reads their mean: a face that
-fools one judge seldom fools them all.
+fools one judge seldom fools them all. ``--age-judge-jitter J`` has them read each face under a random
+shift, zoom and mirror (`JudgeViews`): G learns to show the age in what such changes keep (hair, skin,
+the face's shape) rather than in pixel patterns that only these judges read as an age.
 
 It is a training aid, not part of the saved model. It is cached under
 ``<data root>/age-regressors/`` (safetensors, keyed by the data, its size, a hash of its ages, the
@@ -110,6 +112,31 @@ class AgeJudges(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return torch.stack([judge(images) for judge in self.judges]).mean(0)
+
+
+class JudgeViews(nn.Module):
+    """Judges that read every face under its own random view (``--age-judge-jitter J``): shifted by up to J of
+    the half-width in x and y, zoomed in by up to 0.8 J and mirrored half the time (one affine resampling,
+    reflected at the borders, differentiable). A frozen judge read as it is can be satisfied by patterns that
+    mean nothing to another age reader; a pattern that must work at every offset and scale is far more
+    likely to be the age itself (expectation over transformations, as for robust adversarial examples)."""
+
+    def __init__(self, judge: nn.Module, jitter: float):
+        super().__init__()
+        self.judge = judge
+        self.jitter = float(jitter)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        n, device = images.shape[0], images.device
+        scale = 1 - 0.8 * self.jitter * torch.rand(n, device=device)
+        mirror = torch.where(torch.rand(n, device=device) < 0.5, -1.0, 1.0)
+        shift = (torch.rand(n, 2, device=device) * 2 - 1) * self.jitter
+        theta = torch.zeros(n, 2, 3, device=device, dtype=torch.float32)
+        theta[:, 0, 0] = scale * mirror
+        theta[:, 1, 1] = scale
+        theta[:, :, 2] = shift
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+        return self.judge(F.grid_sample(images.float(), grid, padding_mode="reflection", align_corners=False))
 
 
 def load_or_train_age_judges(train_set, spec: str, target: Callable[[torch.Tensor], torch.Tensor], count: int = 1, *,

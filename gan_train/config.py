@@ -58,6 +58,10 @@ class TrainConfig:
                                  "trained first on the training faces reading the age of G's faces (0 = off)")
     age_judges: int = opt(1, "cgan on ages: how many age regressors, each trained with its own seed, the age-consistency "
                           "term averages (an ensemble's mistakes partly cancel, so G finds fewer faces that fool it)")
+    age_judge_jitter: float = opt(0.0, "cgan on ages: the age-consistency judges read each generated face shifted by up "
+                                  "to this share of its half-width, zoomed in by up to 0.8x it and mirrored, at random "
+                                  "(0 = off; 0.25 = up to 8 px at 64 px): G must show the age in what survives such "
+                                  "changes, not in pixel patterns a judge happens to read as old")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
     balance: bool = opt(False, "draw training items so every class or age decade is equally likely (for uneven "
@@ -151,6 +155,11 @@ class TrainConfig:
             raise ConfigError(f"--top-k must be in (0, 1], the share of generated images G learns from, got {self.top_k}")
         if self.top_k < 1 and self.model not in SHARED_G_LOSS_FAMILIES:
             raise ConfigError(f"--top-k is offered for {offered}; {self.model} uses its own G loss")
+        if not 0 <= self.age_judge_jitter <= 0.5:
+            raise ConfigError(f"--age-judge-jitter must be in [0, 0.5] (a share of the half-width), got {self.age_judge_jitter}")
+        if self.age_judge_jitter and not self.age_consistency:
+            raise ConfigError(f"--age-judge-jitter {self.age_judge_jitter} jitters the judges of --age-consistency, which "
+                              "is off; add --age-consistency W (e.g. 100)")
         if self.age_judges > 1 and not self.age_consistency:
             raise ConfigError(f"--age-judges {self.age_judges} sets the judges of --age-consistency, which is off; "
                               "add --age-consistency W (e.g. 100)")

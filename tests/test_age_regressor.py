@@ -133,3 +133,69 @@ def test_a_bf16_run_trains_its_judge_outside_mixed_precision(tmp_path, judge_cac
     alone, _ = train_age_regressor(data, bright_faces(32, 1), ConditionalGAN.age_target, log=lambda s: None)
     for a, b in zip(alone.state_dict().values(), trainer.objective.age_judge.state_dict().values()):
         assert torch.equal(a, b.cpu())
+
+
+class Centroid(torch.nn.Module):
+    """A stand-in judge that reads where an image's brightness lies: (n, 2) x and y in pixels."""
+
+    def forward(self, images):
+        weight = images.mean(1)  # (n, h, w)
+        h, w = weight.shape[-2:]
+        ys, xs = torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32)
+        total = weight.sum((1, 2))
+        return torch.stack([(weight.sum(1) * xs).sum(1) / total, (weight.sum(2) * ys).sum(1) / total], 1)
+
+
+def test_judge_views_shift_zoom_and_mirror_each_face_within_the_jitter():
+    from gan_train.age_regressor import JudgeViews
+
+    n, size, jitter = 256, 64, 0.25
+    dot = torch.zeros(n, 3, size, size)
+    dot[:, :, 40:44, 20:24] = 1.0  # a bright square left of centre and below it: x 21.5, y 41.5
+    torch.manual_seed(0)
+    read = JudgeViews(Centroid(), jitter)(dot)
+    centre = (size - 1) / 2
+    offset = read - torch.tensor([21.5, 41.5])
+    # the square moves, face by face: mirrored faces find it right of centre, and the shift stays within
+    # jitter x half-width plus what the zoom (up to 0.8 jitter) adds to its distance from the centre
+    mirrored = read[:, 0] > centre
+    assert 0.35 < mirrored.float().mean() < 0.65
+    bound = jitter * size / 2 + 0.8 * jitter * 20 + 1
+    dy = offset[:, 1]
+    assert dy.abs().max() <= bound and dy.std() > 2
+    assert (read[~mirrored, 0] - 21.5).abs().max() <= bound
+    assert (read[mirrored, 0] - (size - 1 - 21.5)).abs().max() <= bound
+    # the same seed, the same views; a flat face looks the same from every view
+    torch.manual_seed(0)
+    assert torch.equal(JudgeViews(Centroid(), jitter)(dot), read)
+    flat = torch.full((4, 3, size, size), 0.3)
+    assert torch.allclose(JudgeViews(lambda x: x, jitter)(flat), flat, atol=1e-6)
+
+
+def test_judge_views_pass_gradients_to_the_faces():
+    from gan_train.age_regressor import AgeRegressor, JudgeViews
+
+    faces = torch.rand(4, 3, 64, 64, requires_grad=True)
+    JudgeViews(AgeRegressor().eval(), 0.25)(faces).sum().backward()
+    assert faces.grad is not None and faces.grad.abs().sum() > 0
+
+
+def test_age_judge_jitter_is_checked_and_needs_the_age_consistency_term():
+    with pytest.raises(ConfigError, match=r"--age-judge-jitter 0.25 jitters the judges of --age-consistency, which is off"):
+        TrainConfig(model="cgan", data="faces-age", age_judge_jitter=0.25)
+    with pytest.raises(ConfigError, match=r"--age-judge-jitter must be in \[0, 0.5\] \(a share of the half-width\), got 0.8"):
+        TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judge_jitter=0.8)
+
+
+def test_a_jittered_run_reads_its_fakes_through_judge_views(tmp_path, judge_cache):
+    from gan_train.age_regressor import AgeRegressor, JudgeViews
+
+    data = bright_faces(96, 0)
+    trainer = Trainer(tiny_age_run(tmp_path, age_judge_jitter=0.25, steps=2), dataset=data)
+    logs = [state.floats() for state in trainer.steps(2)]
+    judge = trainer.objective.age_judge
+    assert isinstance(judge, JudgeViews) and isinstance(judge.judge, AgeRegressor) and judge.jitter == 0.25
+    assert all(0 < log["age_consistency"] < 10 for log in logs)
+    # a bright face is read alike from every view (it is flat), so the views change nothing the judge needs
+    face = data[0]["image"][None].expand(8, -1, -1, -1)
+    assert torch.allclose(judge(face), judge.judge(face).expand(8, 1), atol=1e-4)

@@ -23,10 +23,10 @@ class ConditionalObjective(Objective):
         and outside mixed precision, rather than when the trainer is built: exporting a checkpoint never waits
         for them, and a judge trained here is the one trained anywhere else."""
         if self.age_judge is None and self.config.age_consistency:
-            from ..age_regressor import load_or_train_age_judges
+            from ..age_regressor import JudgeViews, load_or_train_age_judges
 
-            self.age_judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target,
-                                                      self.config.age_judges)
+            judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target, self.config.age_judges)
+            self.age_judge = JudgeViews(judge, self.config.age_judge_jitter) if self.config.age_judge_jitter else judge
 
     @classmethod
     def implied_arch(cls, config):
