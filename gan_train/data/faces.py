@@ -17,7 +17,8 @@ Sources (both registry packages, installed with --no-deps; see docs):
      latent age direction (least squares of the build's training ages on their latents), 3/4 of
      them towards old and 1/4 towards young, and kept under the same per-decade cap. The tail build
      is the base build plus these faces (same train/test membership for the base faces), cached
-     under its own name; the base build is made first if it is missing.
+     under its own name; the base build is made first if it is missing. A 120,000-candidate tail on
+     the 60,000-candidate build took 16 min here (2 cores) and raised the 60+ faces from 827 to 7,336.
 The cache is one safetensors file (uint8 images, float32 ages, split flags, latents; no pickles)
 plus a JSON report of the age distribution (also printed when building, and kept on every dataset
 as `build_report`). Both are written to a temporary file and renamed into place, under an OS file
