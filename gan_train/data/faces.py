@@ -236,31 +236,28 @@ def format_histogram(report: dict) -> str:
 # Building and caching
 
 
+def _count_from_env(name: str, default: int, minimum: int) -> int:
+    """A number of candidate faces from environment variable `name` (unset or empty: `default`)."""
+    env = os.environ.get(name)
+    if not env:
+        return default
+    try:
+        value = int(env)
+    except ValueError:
+        raise DataError(f"{name} must be a whole number of faces, got {env!r}") from None
+    if value < minimum:
+        raise DataError(f"{name} must be {'0 or more' if minimum == 0 else f'at least {minimum}'}, got {value}")
+    return value
+
+
 def default_size() -> int:
-    env = os.environ.get("GAN_TOOLKIT_FACES_SIZE")
-    if env:
-        try:
-            size = int(env)
-        except ValueError:
-            raise DataError(f"GAN_TOOLKIT_FACES_SIZE must be a whole number of faces, got {env!r}") from None
-        if size < 16:
-            raise DataError(f"GAN_TOOLKIT_FACES_SIZE must be at least 16, got {size}")
-        return size
-    return DEFAULT_SIZE
+    """Candidates of the default build: $GAN_TOOLKIT_FACES_SIZE, else DEFAULT_SIZE."""
+    return _count_from_env("GAN_TOOLKIT_FACES_SIZE", DEFAULT_SIZE, 16)
 
 
 def default_tail() -> int:
     """Tail candidates of the default build: $GAN_TOOLKIT_FACES_TAIL, else 0 (no tail pass)."""
-    env = os.environ.get("GAN_TOOLKIT_FACES_TAIL")
-    if not env:
-        return 0
-    try:
-        tail = int(env)
-    except ValueError:
-        raise DataError(f"GAN_TOOLKIT_FACES_TAIL must be a whole number of faces, got {env!r}") from None
-    if tail < 0:
-        raise DataError(f"GAN_TOOLKIT_FACES_TAIL must be 0 or more, got {tail}")
-    return tail
+    return _count_from_env("GAN_TOOLKIT_FACES_TAIL", 0, 0)
 
 
 def cache_paths(root=None, size: int | None = None, seed: int = DEFAULT_SEED,
@@ -514,11 +511,9 @@ def age_direction(latents: torch.Tensor, ages: torch.Tensor) -> tuple[torch.Tens
 def _tail_build(root, size: int, seed: int, tail: int, generator, estimator, cap: int, **base_kw) -> tuple[dict, dict]:
     """The base build of (size, seed) plus `tail` candidates shifted along the latent age direction, kept
     under the same cap. Base faces keep their split; the tail's faces are split like the base's."""
-    from safetensors.torch import load_file
-
     base_path = build_faces_age(root, size=size, seed=seed, tail=0, **base_kw)
-    base = load_file(base_path)
-    base_report = json.loads(base_path.with_suffix(".json").read_text())
+    base = load_faces_age(root, size=size, seed=seed, tail=0)
+    base_report = load_report(root, size=size, seed=seed, tail=0)
     train = base["is_test"] == 0
     direction, years_per_sd = age_direction(base["latents"][train], base["ages"][train])
     n_old = int(round(tail * TAIL_OLD_SHARE))
