@@ -50,15 +50,14 @@ def test_card_command_builds_the_bundled_architecture(folder):
     import json
     import shlex
 
-    from gan_train.cli import _key_value, parse_train_args
+    from gan_train.cli import parse_train_args
 
     card = (folder / "README.md").read_text()
     command = re.search(r"- Command: `gan-train ([^`]*)`", card).group(1)
     config = parse_train_args(shlex.split(command))
     arch = dict(config.arch)
     for later in re.findall(r"- Then: `gan-train ([^`]*)`", card):  # a later stage may change a setting
-        words = shlex.split(later)
-        arch.update(_key_value(value) for flag, value in zip(words, words[1:]) if flag == "--arch")
+        arch.update(parse_train_args(shlex.split(later)).arch or {})
     saved = json.loads((folder / "config.json").read_text())
     assert config.model == saved["family"] and arch
     assert {k: saved[k] for k in arch} == arch
