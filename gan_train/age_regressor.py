@@ -119,14 +119,21 @@ class JudgeViews(nn.Module):
     the half-width in x and y, zoomed in by up to 0.8 J and mirrored half the time (one affine resampling,
     reflected at the borders, differentiable). A frozen judge read as it is can be satisfied by patterns that
     mean nothing to another age reader; a pattern that must work at every offset and scale is far more
-    likely to be the age itself (expectation over transformations, as for robust adversarial examples)."""
+    likely to be the age itself (expectation over transformations, as for robust adversarial examples).
 
-    def __init__(self, judge: nn.Module, jitter: float):
+    `views` > 1 reads every face through that many independent views (``--age-judge-views K``): the readings
+    come back view-major, (views * n, 1), so a loss against the asked ages repeated `views` times charges G for
+    every view that misreads its face, not for their average."""
+
+    def __init__(self, judge: nn.Module, jitter: float, views: int = 1):
         super().__init__()
         self.judge = judge
         self.jitter = float(jitter)
+        self.views = int(views)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if self.views > 1:
+            images = images.repeat(self.views, 1, 1, 1)
         n, device = images.shape[0], images.device
         scale = 1 - 0.8 * self.jitter * torch.rand(n, device=device)
         mirror = torch.where(torch.rand(n, device=device) < 0.5, -1.0, 1.0)

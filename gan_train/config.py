@@ -62,6 +62,9 @@ class TrainConfig:
                                   "to this share of its half-width, zoomed in by up to 0.8x it and mirrored, at random "
                                   "(0 = off; 0.25 = up to 8 px at 64 px): G must show the age in what survives such "
                                   "changes, not in pixel patterns a judge happens to read as old")
+    age_judge_views: int = opt(1, "cgan on ages: with --age-judge-jitter, how many independent views of each generated "
+                               "face the judges read; G's loss charges every view that misreads the face, so a face "
+                               "must show its age from all of them (4 is 4 judge passes a step)")
     mixed_precision: str = opt("no", "no, bf16 (CPU or GPU) or fp16 (CUDA only)")
     seed: int = opt(0, "random seed (data order, noise, initialisation)")
     balance: bool = opt(False, "draw training items so every class or age decade is equally likely (for uneven "
@@ -130,7 +133,7 @@ class TrainConfig:
             from .losses import LOSSES
 
             one_of("loss", LOSSES)
-        for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints", "age_judges"):
+        for name in ("steps", "batch_size", "n_critic", "log_every", "num_samples", "keep_checkpoints", "age_judges", "age_judge_views"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         self.arch = self._checked_arch(gan_models.get_family(self.model).model_class)
@@ -160,6 +163,9 @@ class TrainConfig:
         if self.age_judge_jitter and not self.age_consistency:
             raise ConfigError(f"--age-judge-jitter {self.age_judge_jitter} jitters the judges of --age-consistency, which "
                               "is off; add --age-consistency W (e.g. 100)")
+        if self.age_judge_views > 1 and not self.age_judge_jitter:
+            raise ConfigError(f"--age-judge-views {self.age_judge_views} sets how many jittered views the judges read, "
+                              "but --age-judge-jitter is off; add --age-judge-jitter J (e.g. 0.25)")
         if self.age_judges > 1 and not self.age_consistency:
             raise ConfigError(f"--age-judges {self.age_judges} sets the judges of --age-consistency, which is off; "
                               "add --age-consistency W (e.g. 100)")

@@ -199,3 +199,60 @@ def test_a_jittered_run_reads_its_fakes_through_judge_views(tmp_path, judge_cach
     # a bright face is read alike from every view (it is flat), so the views change nothing the judge needs
     face = data[0]["image"][None].expand(8, -1, -1, -1)
     assert torch.allclose(judge(face), judge.judge(face).expand(8, 1), atol=1e-4)
+
+
+def test_judge_views_read_each_face_through_several_views_view_major():
+    from gan_train.age_regressor import JudgeViews
+
+    n, size, jitter = 64, 64, 0.25
+    dot = torch.zeros(n, 3, size, size)
+    dot[:, :, 40:44, 20:24] = 1.0
+    torch.manual_seed(0)
+    read = JudgeViews(Centroid(), jitter, views=3)(dot)
+    assert read.shape == (3 * n, 2)
+    first, second, third = read.view(3, n, 2)  # view-major: block k holds the k-th view of every face
+    assert (first - second).abs().amax(1).min() > 0 and (second - third).abs().amax(1).min() > 0  # own views
+    centre = (size - 1) / 2
+    bound = jitter * size / 2 + 0.8 * jitter * 20 + 1
+    for block in (first, second, third):
+        mirrored = block[:, 0] > centre
+        x = torch.where(mirrored, size - 1 - block[:, 0], block[:, 0])
+        assert (x - 21.5).abs().max() <= bound and (block[:, 1] - 41.5).abs().max() <= bound
+    # one view per face is the plain JudgeViews, draw for draw (so earlier runs reproduce)
+    torch.manual_seed(0)
+    one = JudgeViews(Centroid(), jitter, views=1)(dot)
+    torch.manual_seed(0)
+    assert torch.equal(one, JudgeViews(Centroid(), jitter)(dot))
+
+
+def test_age_judge_views_need_jitter_and_at_least_one_view():
+    with pytest.raises(ConfigError, match=r"--age-judge-views 4 sets how many jittered views the judges read, but "
+                                          r"--age-judge-jitter is off; add --age-judge-jitter J \(e.g. 0.25\)"):
+        TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judge_views=4)
+    with pytest.raises(ConfigError, match="--age-judge-views must be at least 1, got 0"):
+        TrainConfig(model="cgan", data="faces-age", age_consistency=10, age_judge_jitter=0.25, age_judge_views=0)
+
+
+def test_a_run_with_several_judge_views_charges_every_view(tmp_path, judge_cache):
+    """G's term is the mean squared error over all K views of each face, each against that face's asked age."""
+    from gan_train.age_regressor import JudgeViews
+
+    data = bright_faces(96, 0)
+    trainer = Trainer(tiny_age_run(tmp_path, age_judge_jitter=0.25, age_judge_views=3, steps=1), dataset=data)
+    next(trainer.steps(1))
+    judge = trainer.objective.age_judge
+    assert isinstance(judge, JudgeViews) and judge.views == 3
+
+    class Fixed(torch.nn.Module):  # reads view k of face i as k (whatever the pixels)
+        def forward(self, images):
+            return torch.arange(3, dtype=torch.float32).repeat_interleave(len(images) // 3)[:, None]
+
+    judge.judge = Fixed()
+    objective = trainer.objective
+    ages = torch.tensor([5.0, 50.0])
+    batch = {"image": torch.stack([data[0]["image"], data[1]["image"]]), "age": ages}
+    _, logs = objective.g_loss(batch, {})
+    asked = objective.model.age_target(ages)  # (2, 1)
+    expected = sum(((k - asked) ** 2).sum() for k in range(3)) / 6  # every view of every face, each charged
+    assert torch.allclose(logs["age_consistency"], expected)
+    assert not torch.allclose(expected, ((1 - asked) ** 2).mean())  # not the views' average reading (1)

@@ -26,7 +26,8 @@ class ConditionalObjective(Objective):
             from ..age_regressor import JudgeViews, load_or_train_age_judges
 
             judge = load_or_train_age_judges(self.dataset, self.config.data, self.model.age_target, self.config.age_judges)
-            self.age_judge = JudgeViews(judge, self.config.age_judge_jitter) if self.config.age_judge_jitter else judge
+            jitter, views = self.config.age_judge_jitter, self.config.age_judge_views
+            self.age_judge = JudgeViews(judge, jitter, views) if jitter else judge
 
     @classmethod
     def implied_arch(cls, config):
@@ -78,6 +79,8 @@ class ConditionalObjective(Objective):
             if self.age_judge is None:
                 raise RuntimeError("--age-consistency: call the objective's prepare() before its losses")
             judge = self.age_judge.to(fake.device)
-            logs["age_consistency"] = F.mse_loss(judge(fake).float(), self.model.age_target(cond))
+            read, asked = judge(fake).float(), self.model.age_target(cond)
+            # with --age-judge-views K the judges read K views of each face, view-major: each view is charged
+            logs["age_consistency"] = F.mse_loss(read, asked.repeat(read.shape[0] // asked.shape[0], 1))
             loss = loss + self.config.age_consistency * logs["age_consistency"]
         return loss, {"d_fake_g": self.loss.probability(fake_logits), **logs}
